@@ -1,0 +1,102 @@
+"""Tracker speed at raid sizes 100, 500, 1,000, 2,000 targets seen by 4 radars.
+
+Prints milliseconds per scan batch (one radar's scan applied to the picture) and per
+`Tracker.update` call (all plots of a 10 s interval, i.e. one scan of each of the 4
+radars), with the scan size. Run: `python benchmarks/bench_tracker_scale.py`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from skyshield.picture.tracker import Tracker, TrackerConfig
+from skyshield.world.plots import Plots
+from skyshield.world.radars import RadarNet, RadarSpec, RcsClass
+
+
+@dataclass
+class Raid:
+    """Straight-flying synthetic raid: positions at t=0 and constant velocities."""
+
+    xyz0: np.ndarray  # (N,3) [m]
+    vel: np.ndarray  # (N,3) [m/s]
+    rcs: np.ndarray  # (N,) RcsClass
+
+    def at(self, t: float) -> np.ndarray:
+        """Positions at time t [m]."""
+        return self.xyz0 + t * self.vel
+
+
+def make_raid(n: int, rng: np.random.Generator, half_width: float = 300_000.0) -> Raid:
+    """n targets: 60 % drones, 30 % cruise missiles, 10 % aircraft, random headings."""
+    kind = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
+    speed = np.choose(
+        kind, [rng.uniform(45, 60, n), rng.uniform(220, 250, n), rng.uniform(200, 260, n)]
+    )
+    alt = np.choose(
+        kind, [rng.uniform(150, 2000, n), rng.uniform(50, 300, n), rng.uniform(6000, 10000, n)]
+    )
+    hdg = rng.uniform(0, 2 * np.pi, n)
+    xyz = np.column_stack([rng.uniform(-half_width, half_width, (n, 2)), alt])
+    vel = np.column_stack([speed * np.sin(hdg), speed * np.cos(hdg), np.zeros(n)])
+    rcs = np.choose(kind, [RcsClass.DRONE, RcsClass.CRUISE_MISSILE, RcsClass.AIRCRAFT])
+    return Raid(xyz, vel, rcs.astype(np.int64))
+
+
+def four_radars(false_alarms: float = 10.0) -> RadarNet:
+    """Four ground radars inside the raid box, staggered phases, 10 s scans, high Pd."""
+    sites = [(-150e3, -150e3), (150e3, -150e3), (150e3, 150e3), (-150e3, 150e3)]
+    specs = [
+        RadarSpec(
+            name=f"R{i}",
+            position=(x, y, 300.0),
+            antenna_height=50.0,
+            max_range=450e3,
+            scan_period=10.0,
+            phase=2.5 * i,
+            ref_range=1500e3,
+            false_alarms=false_alarms,
+        )
+        for i, (x, y) in enumerate(sites)
+    ]
+    return RadarNet.from_specs(specs)
+
+
+def simulate(
+    raid: Raid, net: RadarNet, t_end: float, rng: np.random.Generator, dt: float = 1.0
+) -> list[tuple[float, Plots]]:
+    """Plots per world tick (dt) up to t_end, targets truthfully at `raid.at(t)`."""
+    out = []
+    ids = np.arange(raid.xyz0.shape[0])
+    for t in np.arange(dt, t_end + 1e-9, dt):
+        out.append(
+            (float(t), net.scan(float(t), raid.at(t), raid.rcs, ids, rng, truth_vel=raid.vel))
+        )
+    return out
+
+
+def main() -> None:
+    """Print the ms/scan table."""
+    print(f"{'targets':>8} {'plots/scan':>10} {'ms/scan':>8} {'ms/update(4 scans)':>19}")
+    for n in (100, 500, 1000, 2000):
+        rng = np.random.default_rng(n)
+        raid = make_raid(n, rng, half_width=200_000.0)
+        net = four_radars()
+        frames = simulate(raid, net, 200.0, rng, dt=10.0)
+        trk = Tracker(TrackerConfig())
+        times, nplots = [], []
+        for t, plots in frames:
+            t0 = time.perf_counter()
+            trk.update(plots, t)
+            times.append(time.perf_counter() - t0)
+            nplots.append(len(plots))
+        steady = np.array(times[5:])
+        per_update = 1000 * np.median(steady)
+        print(f"{n:8d} {np.mean(nplots[5:]) / 4:10.0f} {per_update / 4:8.1f} {per_update:19.1f}")
+
+
+if __name__ == "__main__":
+    main()

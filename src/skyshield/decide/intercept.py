@@ -1,0 +1,50 @@
+"""Intercept geometry: when and where a shooter can bring a target within weapon range.
+
+All functions broadcast: pass (T,1,·) targets and (1,S,·) shooters to get (T,S) matrices.
+The target is assumed to keep its velocity (constant-velocity prediction from its track).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def time_to_range(d: np.ndarray, v: np.ndarray, speed: np.ndarray, reach: np.ndarray) -> np.ndarray:
+    """Earliest time [s] at which a shooter flying at `speed` gets within `reach` of a target.
+
+    `d` is target minus shooter position and `v` the target velocity (…,2) in metres and
+    m/s. Solves |d + v t| = reach + speed t for the smallest t >= 0; inf if never.
+    """
+    dd = np.einsum("...i,...i->...", d, d)
+    dv = np.einsum("...i,...i->...", d, v)
+    vv = np.einsum("...i,...i->...", v, v)
+    a = speed**2 - vv
+    b = 2.0 * (reach * speed - dv)
+    c = reach**2 - dd
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disc = b * b - 4.0 * a * c
+        # the smaller positive root is (-b + sqrt(disc)) / 2a both for a > 0 (roots of
+        # opposite signs) and a < 0 (target faster: both roots positive when b > 0)
+        root = (-b + np.sqrt(disc)) / (2.0 * a)
+        linear = -c / b  # a == 0: equal speeds
+    big = np.abs(a) > 1e-9
+    ok = np.where(big, (disc >= 0) & ((a > 0) | (b > 0)), b > 0)
+    t = np.where(ok, np.where(big, root, linear), np.inf)
+    t = np.where(c >= 0, 0.0, t)  # already within reach
+    return np.where(np.isfinite(t) & (t >= 0), t, np.inf)
+
+
+def lead_point(p: np.ndarray, v: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Predicted target position after `t` seconds at constant velocity."""
+    return p + v * np.asarray(t)[..., None]
+
+
+def aspect_cos(
+    target_pos: np.ndarray, target_vel: np.ndarray, shooter_pos: np.ndarray
+) -> np.ndarray:
+    """Cosine of the aspect: 1 when the target flies straight at the shooter (head-on)."""
+    los = shooter_pos - target_pos
+    nv = np.linalg.norm(target_vel, axis=-1) * np.linalg.norm(los, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.einsum("...i,...i->...", target_vel, los) / nv
+    return np.where(nv > 0, c, 0.0)

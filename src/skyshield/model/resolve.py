@@ -1,0 +1,92 @@
+"""Resolve the names in a scenario to library records and coordinates, for the sim.
+
+A `Location` is a `LatLon`, a place name from the library, or a ``"lat, lon"`` string.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from skyshield.model.library import InterceptorType, Place, ThreatType, WeaponType, library
+from skyshield.model.scenario import LatLon, Location, Scenario, Squadron, Wave
+from skyshield.model.validate import parse_latlon
+
+
+def locate(loc: Location) -> tuple[float, float]:
+    """(lat, lon) in degrees of a `LatLon`, a place name or a ``"lat, lon"`` string."""
+    if isinstance(loc, LatLon):
+        return (loc.lat, loc.lon)
+    ll = parse_latlon(loc)
+    if ll is not None:
+        return ll
+    p = library().place(loc)
+    return (p.lat, p.lon)
+
+
+def locate_many(locs: list[Location]) -> np.ndarray:
+    """`(N, 2)` array of (lat, lon) degrees."""
+    return np.array([locate(x) for x in locs], dtype=float).reshape(-1, 2)
+
+
+def wave_targets(scenario: Scenario, wave: Wave) -> list[Place]:
+    """The places a wave draws its targets from (target areas expanded, in order)."""
+    lib = library()
+    out: list[Place] = []
+    for t in wave.targets:
+        area = scenario.raid.target_areas.get(t)
+        names = area.places if area is not None else [t]
+        out += [lib.place(n) for n in names]
+    return out
+
+
+def squadron_loadout(squadron: Squadron) -> dict[str, int]:
+    """Weapon (canonical name) -> rounds per aircraft: the squadron's, else the type's default."""
+    lib = library()
+    load = squadron.loadout or lib.interceptor(squadron.aircraft).default_load
+    return {lib.weapon(w).name: n for w, n in load.items()}
+
+
+@dataclass(frozen=True)
+class ResolvedSquadron:
+    nation: str
+    squadron: Squadron
+    aircraft: InterceptorType
+    base: Place
+    loadout: dict[str, int]  # canonical weapon name -> rounds per aircraft
+    weapons: dict[str, WeaponType]
+
+
+@dataclass(frozen=True)
+class ResolvedWave:
+    wave: Wave
+    threat: ThreatType
+    launch: Place
+    targets: list[Place]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A scenario with every name looked up; the sim reads this, not names."""
+
+    scenario: Scenario
+    squadrons: list[ResolvedSquadron]
+    waves: list[ResolvedWave]
+
+
+def resolve(scenario: Scenario) -> Resolved:
+    """Look up every platform and place of a (validated) scenario."""
+    lib = library()
+    squadrons = []
+    for nation in scenario.coalition:
+        for sq in nation.squadrons:
+            load = squadron_loadout(sq)
+            squadrons.append(ResolvedSquadron(
+                nation=nation.nation, squadron=sq, aircraft=lib.interceptor(sq.aircraft),
+                base=lib.place(sq.base), loadout=load,
+                weapons={w: lib.weapon(w) for w in load},
+            ))
+    waves = [ResolvedWave(wave=w, threat=lib.threat(w.threat), launch=lib.place(w.launch_area),
+                          targets=wave_targets(scenario, w)) for w in scenario.raid.waves]
+    return Resolved(scenario=scenario, squadrons=squadrons, waves=waves)

@@ -1,0 +1,361 @@
+"""The scenario schema: what a planner declares, validated by pydantic.
+
+Units at this edge are the ones planners use (km, km/h, m of altitude, minutes); every
+model exposes SI values through properties named with their unit (`..._m`, `..._s`).
+Names of platforms and places refer to the reference library (`model.library`); they are
+checked by `model.validate` against it, so a typo is reported with the closest names.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from skyshield.units import KM, MINUTE
+
+ISO3 = Literal["UKR", "POL", "SVK", "HUN", "ROU", "MDA", "BLR", "RUS"]
+CoalitionNation = Literal["POL", "SVK", "HUN", "ROU", "MDA"]
+ThreatClassName = Literal["drone", "decoy", "cruise_missile", "ballistic", "aircraft", "unknown"]
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors (a typo must never be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LatLon(Strict):
+    """A WGS84 point in decimal degrees."""
+
+    lat: float = Field(ge=-90, le=90, description="latitude, degrees north")
+    lon: float = Field(ge=-180, le=180, description="longitude, degrees east")
+
+
+# A location is either a place name from the library or an explicit point.
+Location = LatLon | str
+
+
+# --------------------------------------------------------------------------- zones
+class PolygonZone(Strict):
+    """A polygon given by its vertices (lat, lon); closed automatically."""
+
+    kind: Literal["polygon"]
+    points: list[tuple[float, float]] = Field(min_length=3, description="[[lat, lon], ...]")
+
+
+class CircleZone(Strict):
+    """A circle of `radius_km` around a place or point."""
+
+    kind: Literal["circle"]
+    center: Location
+    radius_km: float = Field(gt=0, le=2000)
+
+
+class NearCountryZone(Strict):
+    """Territory of `inside` (default Ukraine) within `within_km` of country `country`."""
+
+    kind: Literal["near_country"]
+    country: ISO3
+    within_km: float = Field(gt=0, le=1500)
+    inside: ISO3 = "UKR"
+
+
+class NearBorderZone(Strict):
+    """Territory of `inside` within `within_km` of any of `countries` (a typical no-go)."""
+
+    kind: Literal["near_border"]
+    countries: list[ISO3] = Field(min_length=1)
+    within_km: float = Field(gt=0, le=1500)
+    inside: ISO3 = "UKR"
+
+
+class CountryZone(Strict):
+    """The whole territory (airspace) of a country."""
+
+    kind: Literal["country"]
+    country: ISO3
+
+
+class UnionZone(Strict):
+    """The union of other named zones."""
+
+    kind: Literal["union"]
+    of: list[str] = Field(min_length=1)
+
+
+class DifferenceZone(Strict):
+    """Zone `of` minus the named zones in `minus`."""
+
+    kind: Literal["difference"]
+    of: str
+    minus: list[str] = Field(min_length=1)
+
+
+ZoneSpec = Annotated[
+    PolygonZone | CircleZone | NearCountryZone | NearBorderZone | CountryZone | UnionZone
+    | DifferenceZone,
+    Field(discriminator="kind"),
+]
+
+
+# ------------------------------------------------------------------------ coalition
+class PatrolStation(Strict):
+    """A combat air patrol station kept manned by a squadron."""
+
+    name: str
+    at: Location
+    aircraft: int = Field(ge=1, le=24, description="aircraft kept on station at once")
+    altitude_m: float = Field(default=6000.0, ge=300, le=15000)
+    orbit_radius_km: float = Field(default=20.0, gt=0, le=100)
+    start_min: float = Field(default=0.0, ge=0, description="minutes after scenario start")
+
+    @property
+    def orbit_radius_m(self) -> float:
+        return self.orbit_radius_km * KM
+
+
+class Squadron(Strict):
+    """Aircraft of one type at one base, with their readiness and loads."""
+
+    name: str
+    base: str = Field(description="air base name from the library")
+    aircraft: str = Field(description="interceptor type name from the library")
+    count: int = Field(ge=1, le=100)
+    on_alert: int = Field(default=2, ge=0, description="aircraft on quick-reaction alert")
+    scramble_min: float = Field(default=10.0, ge=0, le=240, description="alert to airborne")
+    turnaround_min: float = Field(default=45.0, ge=0, le=600, description="landing to ready")
+    loadout: dict[str, int] = Field(
+        default_factory=dict,
+        description="weapon name -> rounds per aircraft; empty uses the type's default load",
+    )
+    patrols: list[PatrolStation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _counts(self) -> Squadron:
+        on_patrol = sum(p.aircraft for p in self.patrols)
+        if self.on_alert + on_patrol > self.count:
+            raise ValueError(
+                f"on_alert ({self.on_alert}) + aircraft on patrol ({on_patrol}) exceed "
+                f"count ({self.count})"
+            )
+        return self
+
+    @property
+    def scramble_s(self) -> float:
+        return self.scramble_min * MINUTE
+
+    @property
+    def turnaround_s(self) -> float:
+        return self.turnaround_min * MINUTE
+
+
+class Nation(Strict):
+    """A coalition member and its squadrons."""
+
+    nation: CoalitionNation
+    squadrons: list[Squadron] = Field(min_length=1)
+
+
+# ----------------------------------------------------------------------------- ROE
+class AnyInZoneTrigger(Strict):
+    """Engage any eligible threat inside the engagement zone."""
+
+    kind: Literal["any_in_zone"]
+
+
+class PredictedEntryTrigger(Strict):
+    """Engage only threats predicted to enter `airspace` within `within_min` with p >= P."""
+
+    kind: Literal["predicted_entry"]
+    airspace: Literal["own", "nato"] = "own"
+    within_min: float = Field(gt=0, le=240)
+    probability: float = Field(default=0.5, gt=0, le=1)
+
+
+Trigger = Annotated[AnyInZoneTrigger | PredictedEntryTrigger, Field(discriminator="kind")]
+
+
+class Approval(Strict):
+    """Who must approve: automatic inside own airspace, national approval elsewhere."""
+
+    inside_own: Literal["automatic", "national"] = "automatic"
+    elsewhere: Literal["automatic", "national"] = "national"
+    delay_s: float = Field(default=120.0, ge=0, le=3600, description="national approval delay")
+
+
+class Rules(Strict):
+    """One nation's rules of engagement."""
+
+    engagement_zones: list[str] = Field(min_length=1, description="named zones")
+    max_depth_km: float = Field(default=100.0, ge=0, le=1500, description="max depth into UKR")
+    excluded_zones: list[str] = Field(default_factory=list)
+    threat_classes: list[ThreatClassName] = Field(
+        default_factory=lambda: ["drone", "decoy", "cruise_missile"]
+    )
+    trigger: Trigger = Field(default_factory=lambda: AnyInZoneTrigger(kind="any_in_zone"))
+    altitude_floor_m: float = Field(default=0.0, ge=0, le=10000)
+    city_exclusion_km: float = Field(default=0.0, ge=0, le=100)
+    approval: Approval = Field(default_factory=Approval)
+    ukrainian_consent: list[str] | Literal["all"] = Field(
+        default="all", description="zones where Ukraine consents, or 'all'"
+    )
+
+    @field_validator("threat_classes")
+    @classmethod
+    def _no_ballistic_only(cls, v: list[str]) -> list[str]:
+        if v and set(v) <= {"ballistic"}:
+            raise ValueError("fighters cannot engage ballistic threats: this rule allows nothing")
+        return v
+
+
+# --------------------------------------------------------------- Ukrainian defence
+class AirDefenceSite(Strict):
+    """A Ukrainian ground-based air defence site and its missile engagement zone."""
+
+    name: str
+    at: Location
+    system: str = Field(description="system type, e.g. 'IRIS-T SLM', 'NASAMS', 'mobile fire group'")
+    range_km: float = Field(gt=0, le=200)
+    alt_min_m: float = Field(default=0.0, ge=0)
+    alt_max_m: float = Field(default=20000.0, gt=0)
+    magazine: int = Field(ge=0, le=500)
+    pk: float = Field(gt=0, le=1, description="notional probability of kill per shot")
+    reload_s: float = Field(default=10.0, ge=0, description="time between shots")
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _band(self) -> AirDefenceSite:
+        if self.alt_min_m >= self.alt_max_m:
+            raise ValueError(f"alt_min_m ({self.alt_min_m:g}) must be below alt_max_m "
+                             f"({self.alt_max_m:g})")
+        return self
+
+
+# ---------------------------------------------------------------------------- radars
+class Orbit(Strict):
+    """A circular orbit flown by an airborne early-warning aircraft."""
+
+    center: Location
+    radius_km: float = Field(gt=0, le=200)
+    altitude_m: float = Field(default=9000.0, gt=0, le=15000)
+    speed_kmh: float = Field(default=700.0, gt=0, le=1200)
+
+
+class Radar(Strict):
+    """A surveillance radar: ground-based (`at`) or airborne (`orbit`)."""
+
+    name: str
+    nation: ISO3
+    kind: Literal["ground", "airborne"] = "ground"
+    at: Location | None = None
+    orbit: Orbit | None = None
+    antenna_height_m: float = Field(default=20.0, ge=0, le=15000)
+    range_km: float = Field(gt=0, le=800, description="instrumented range vs a 1 m² target")
+    scan_s: float = Field(default=10.0, gt=0, le=60)
+    range_sigma_m: float = Field(default=50.0, gt=0)
+    azimuth_sigma_deg: float = Field(default=0.3, gt=0)
+    height_sigma_m: float = Field(default=150.0, gt=0)
+    false_alarms_per_scan: float = Field(default=1.0, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _where(self) -> Radar:
+        if self.kind == "ground" and self.at is None:
+            raise ValueError("a ground radar needs `at`")
+        if self.kind == "airborne" and self.orbit is None:
+            raise ValueError("an airborne radar needs `orbit`")
+        return self
+
+
+# ------------------------------------------------------------------------------ raid
+class Wave(Strict):
+    """A group of threats of one type launched over a time window."""
+
+    threat: str = Field(description="threat type name from the library")
+    count: int = Field(ge=1, le=5000)
+    launch_area: str = Field(description="launch area name from the library")
+    window_min: tuple[float, float] = Field(description="[first, last] launch, minutes")
+    targets: list[str] = Field(min_length=1, description="target place names or target areas")
+    routing: Literal["direct", "south", "border", "north_west", "mixed"] = "mixed"
+
+    @field_validator("window_min")
+    @classmethod
+    def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if v[0] < 0 or v[1] < v[0]:
+            raise ValueError("expected [first, last] minutes with 0 <= first <= last")
+        return v
+
+
+class TargetArea(Strict):
+    """A named set of places, drawn from uniformly by the raid generator."""
+
+    places: list[str] = Field(min_length=1)
+
+
+class Raid(Strict):
+    """The attack: its waves and the target areas they draw from."""
+
+    target_areas: dict[str, TargetArea] = Field(default_factory=dict)
+    waves: list[Wave] = Field(min_length=1)
+
+
+# ----------------------------------------------------------------------- the whole
+class Theatre(Strict):
+    """The geographic box of the theatre."""
+
+    south: float = 43.0
+    north: float = 57.0
+    west: float = 13.0
+    east: float = 42.0
+
+    @model_validator(mode="after")
+    def _box(self) -> Theatre:
+        if not (-90 <= self.south < self.north <= 90 and -180 <= self.west < self.east <= 180):
+            raise ValueError("expected south < north and west < east, in degrees")
+        return self
+
+
+class Deconfliction(Strict):
+    """How coalition fighters and Ukrainian missile engagement zones are kept apart."""
+
+    policy: Literal["none", "fighters_keep_out", "sites_hold_fire"] = "none"
+    hold_fire_km: float = Field(default=10.0, ge=0, le=100)
+
+
+class PictureOptions(Strict):
+    """Options for the air picture."""
+
+    nominal_sigma_m: float = Field(
+        default=200.0, gt=0, description="position sigma given to perfect-picture tracks"
+    )
+    nominal_sigma_ms: float = Field(default=10.0, gt=0, description="velocity sigma, m/s")
+
+
+class Scenario(Strict):
+    """A whole scenario file."""
+
+    name: str
+    description: str = ""
+    epoch: datetime = Field(description="UTC start time, ISO 8601")
+    duration_min: float = Field(gt=0, le=24 * 60)
+    seed: int = Field(default=0, ge=0)
+    tick_s: float = Field(default=1.0, gt=0, le=10)
+    theatre: Theatre = Field(default_factory=Theatre)
+    zones: dict[str, ZoneSpec] = Field(default_factory=dict)
+    coalition: list[Nation] = Field(min_length=1)
+    rules: dict[CoalitionNation, Rules] = Field(default_factory=dict)
+    air_defence: list[AirDefenceSite] = Field(default_factory=list)
+    radars: list[Radar] = Field(default_factory=list)
+    raid: Raid
+    deconfliction: Deconfliction = Field(default_factory=Deconfliction)
+    picture: PictureOptions = Field(default_factory=PictureOptions)
+
+    @field_validator("epoch")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+
+    @property
+    def duration_s(self) -> float:
+        return self.duration_min * MINUTE

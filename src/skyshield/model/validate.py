@@ -1,0 +1,355 @@
+"""Cross-checks that the schema alone cannot make: names against the library and each other.
+
+`check_references` works on the plain data of a scenario file (dicts and lists), so that it
+can run even when pydantic found problems too and every problem is reported at once; it
+skips whatever has the wrong shape (pydantic reports that). `check_geometry` is the hook
+for checks that need the borders (an engagement zone wholly inside an excluded zone ...).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from skyshield.model.errors import Problem
+from skyshield.model.library import Catalogue, library
+from skyshield.model.scenario import Scenario
+
+PathT = tuple[str | int, ...]
+Where = Callable[[PathT], tuple[int, int]]
+
+NATO = ("POL", "SVK", "HUN", "ROU")
+HOSTILE = ("RUS", "BLR", "UKR")  # no coalition squadron is based here
+_LATLON = re.compile(r"^\s*(-?\d+(?:\.\d*)?)\s*,\s*(-?\d+(?:\.\d*)?)\s*$")
+
+
+def parse_latlon(text: str) -> tuple[float, float] | None:
+    """``"49.84, 24.02"`` -> ``(49.84, 24.02)``; None if `text` is not such a pair."""
+    m = _LATLON.match(text)
+    if not m:
+        return None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance on a 6371 km sphere (a sanity check, not geodesy)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def check_geometry(scenario: Scenario, file: str = "<scenario>",
+                   where: Where | None = None) -> list[Problem]:
+    """Geometric contradictions (to be filled by `geo`): e.g. an engagement zone wholly
+    inside an excluded zone, a patrol station outside every engagement zone. None yet."""
+    return []
+
+
+def validate_scenario(scenario: Scenario) -> list[Problem]:
+    """All reference and geometry problems of a scenario built in Python (no lines)."""
+    data = scenario.model_dump(mode="json")
+    return check_references(data, "<scenario>") + check_geometry(scenario)
+
+
+# --------------------------------------------------------------------------- helpers
+def _d(x: Any) -> dict:
+    return x if isinstance(x, dict) else {}
+
+
+def _l(x: Any) -> list:
+    return x if isinstance(x, list) else []
+
+
+def _items(x: Any) -> Iterable[tuple[int, Any]]:
+    return enumerate(_l(x))
+
+
+class _Checker:
+    def __init__(self, data: dict, file: str, where: Where | None):
+        self.data = data
+        self.file = file
+        self.where = where or (lambda path: (0, 0))
+        self.problems: list[Problem] = []
+        self.lib = library()
+
+    def add(self, path: PathT, message: str) -> None:
+        from skyshield.model.loader import _dotted
+
+        line, col = self.where(path)
+        self.problems.append(Problem(self.file, line, col, _dotted(path), message))
+
+    def name(self, cat: Catalogue, value: Any, path: PathT, kinds: tuple[str, ...] = (),
+             what: str = "") -> Any:
+        """Check `value` names a record of `cat` (of one of `kinds`, if given)."""
+        if not isinstance(value, str):
+            return None
+        rec = cat.get(value)
+        if rec is None:
+            close = cat.suggest(value) if not kinds else [
+                n for n in cat.suggest(value, n=12) if cat[n].kind in kinds][:3]
+            hint = f": did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            self.add(path, f"unknown {what or cat.kind} {value!r}{hint}")
+            return None
+        if kinds and rec.kind not in kinds:
+            self.add(path, f"{rec.name!r} is a {rec.kind}, expected a {what or ' or '.join(kinds)}")
+            return None
+        return rec
+
+    def location(self, value: Any, path: PathT) -> tuple[float, float] | None:
+        if isinstance(value, dict):
+            lat, lon = value.get("lat"), value.get("lon")
+            ok = isinstance(lat, int | float) and isinstance(lon, int | float)
+            return (float(lat), float(lon)) if ok else None
+        if isinstance(value, str):
+            ll = parse_latlon(value)
+            if ll is not None:
+                return ll
+            rec = self.name(self.lib.places, value, path, what="place")
+            return (rec.lat, rec.lon) if rec is not None else None
+        return None
+
+    def unique(self, names: list[tuple[PathT, Any]], what: str) -> None:
+        seen: dict[str, PathT] = {}
+        for path, n in names:
+            if not isinstance(n, str):
+                continue
+            if n in seen:
+                self.add(path, f"duplicate {what} name {n!r}")
+            seen[n] = path
+
+
+# ---------------------------------------------------------------------------- checks
+def check_references(data: Any, file: str = "<scenario>", where: Where | None = None
+                     ) -> list[Problem]:
+    """Every name-level problem of scenario `data` (plain dicts/lists from YAML)."""
+    if not isinstance(data, dict):
+        return []
+    c = _Checker(data, file, where)
+    zones = _check_zones(c)
+    _check_coalition(c)
+    _check_rules(c, zones)
+    _check_sensors_and_sites(c)
+    _check_raid(c)
+    return c.problems
+
+
+def _check_zones(c: _Checker) -> dict[str, dict]:
+    zones = {k: _d(v) for k, v in _d(c.data.get("zones")).items() if isinstance(k, str)}
+    for zname, z in zones.items():
+        base: PathT = ("zones", zname)
+        kind = z.get("kind")
+        if kind == "circle":
+            c.location(z.get("center"), (*base, "center"))
+        elif kind == "union":
+            for i, ref in _items(z.get("of")):
+                _zone_ref(c, zones, ref, (*base, "of", i))
+        elif kind == "difference":
+            of = z.get("of")
+            _zone_ref(c, zones, of, (*base, "of"))
+            for i, ref in _items(z.get("minus")):
+                _zone_ref(c, zones, ref, (*base, "minus", i))
+                if ref == of:
+                    c.add((*base, "minus", i), f"zone {zname!r} subtracts its own base {of!r}: "
+                          "it is empty")
+    # cycles through union/difference references
+    state: dict[str, int] = {}
+
+    def visit(n: str, trail: list[str]) -> None:
+        if state.get(n) == 2 or n not in zones:
+            return
+        if state.get(n) == 1:
+            cyc = trail[trail.index(n):] + [n]
+            c.add(("zones", cyc[0]), "zone references form a cycle: " + " -> ".join(cyc))
+            return
+        state[n] = 1
+        for ref in _zone_children(zones[n]):
+            visit(ref, [*trail, n])
+        state[n] = 2
+
+    for n in zones:
+        visit(n, [])
+    return zones
+
+
+def _zone_children(z: dict) -> list[str]:
+    kind = z.get("kind")
+    refs: list[Any] = []
+    if kind == "union":
+        refs = _l(z.get("of"))
+    elif kind == "difference":
+        refs = [z.get("of"), *_l(z.get("minus"))]
+    return [r for r in refs if isinstance(r, str)]
+
+
+def _zone_ref(c: _Checker, zones: dict[str, dict], ref: Any, path: PathT) -> None:
+    if isinstance(ref, str) and ref not in zones:
+        import difflib
+
+        close = difflib.get_close_matches(ref, list(zones), n=3, cutoff=0.5)
+        hint = f": did you mean {', '.join(repr(z) for z in close)}?" if close else ""
+        known = f" (zones defined: {', '.join(zones) or 'none'})" if not close else ""
+        c.add(path, f"unknown zone {ref!r}{hint}{known}")
+
+
+def _check_coalition(c: _Checker) -> None:
+    lib = c.lib
+    squadrons: list[tuple[PathT, Any]] = []
+    nations: list[tuple[PathT, Any]] = []
+    for i, nation in _items(c.data.get("coalition")):
+        nation = _d(nation)
+        nations.append((("coalition", i, "nation"), nation.get("nation")))
+        for j, sq in _items(nation.get("squadrons")):
+            sq = _d(sq)
+            p: PathT = ("coalition", i, "squadrons", j)
+            squadrons.append(((*p, "name"), sq.get("name")))
+            base = c.name(lib.places, sq.get("base"), (*p, "base"), kinds=("airbase",),
+                          what="air base")
+            if base is not None and base.country in HOSTILE:
+                c.add((*p, "base"), f"{base.name!r} is in {base.country}; expected an air base "
+                      "in a coalition country")
+            c.name(lib.interceptors, sq.get("aircraft"), (*p, "aircraft"))
+            for w in _d(sq.get("loadout")):
+                c.name(lib.weapons, w, (*p, "loadout", w))
+            patrols = []
+            for k, pat in _items(sq.get("patrols")):
+                pat = _d(pat)
+                patrols.append(((*p, "patrols", k, "name"), pat.get("name")))
+                c.location(pat.get("at"), (*p, "patrols", k, "at"))
+            c.unique(patrols, "patrol station")
+    c.unique(squadrons, "squadron")
+    c.unique(nations, "coalition nation")
+
+
+def _check_rules(c: _Checker, zones: dict[str, dict]) -> None:
+    members = {n.get("nation"): i for i, n in _items(c.data.get("coalition"))
+               if isinstance(n, dict)}
+    rules = _d(c.data.get("rules"))
+    for nation, i in members.items():
+        if isinstance(nation, str) and nation not in rules:
+            c.add(("coalition", i, "nation"), f"coalition member {nation} has no rules "
+                  f"(expected an entry `rules: {{{nation}: ...}}`)")
+    for nation, r in rules.items():
+        r = _d(r)
+        base: PathT = ("rules", nation)
+        if isinstance(nation, str) and members and nation not in members:
+            c.add(base, f"rules for {nation}, which is not in the coalition "
+                  f"(members: {', '.join(str(m) for m in members)})")
+        engage = [(i, z) for i, z in _items(r.get("engagement_zones")) if isinstance(z, str)]
+        excluded = [z for _, z in _items(r.get("excluded_zones")) if isinstance(z, str)]
+        for i, z in engage:
+            _zone_ref(c, zones, z, (*base, "engagement_zones", i))
+        for i, z in _items(r.get("excluded_zones")):
+            _zone_ref(c, zones, z, (*base, "excluded_zones", i))
+        for i, z in _items(r.get("ukrainian_consent")):
+            _zone_ref(c, zones, z, (*base, "ukrainian_consent", i))
+        # name-level contradictions: an engagement zone that is also excluded
+        out = _excluded_closure(zones, set(excluded))
+        blocked = [(i, z) for i, z in engage if z in out]
+        for i, z in blocked:
+            c.add((*base, "engagement_zones", i), f"zone {z!r} is also excluded: "
+                  "engaging there is never allowed")
+        if engage and len(blocked) == len(engage):
+            c.add((*base, "engagement_zones"), "every engagement zone is excluded: these rules "
+                  "can never allow an engagement")
+        consent = r.get("ukrainian_consent")
+        if isinstance(consent, list) and not consent and engage:
+            c.add((*base, "ukrainian_consent"), "Ukraine consents nowhere: these rules can never "
+                  "allow an engagement over Ukraine (expected zone names or 'all')")
+        classes = _l(r.get("threat_classes"))
+        if "threat_classes" in r and not classes:
+            c.add((*base, "threat_classes"), "no threat classes: these rules can never allow an "
+                  "engagement")
+
+
+def _excluded_closure(zones: dict[str, dict], excluded: set[str]) -> set[str]:
+    """Zones certainly inside the excluded set, judged by names alone."""
+    out = set(excluded)
+    changed = True
+    while changed:
+        changed = False
+        for n, z in zones.items():
+            if n in out:
+                continue
+            kind = z.get("kind")
+            if kind == "union":
+                refs = [r for r in _l(z.get("of")) if isinstance(r, str)]
+                hit = bool(refs) and all(r in out for r in refs)
+            elif kind == "difference":
+                hit = z.get("of") in out
+            else:
+                hit = False
+            if hit:
+                out.add(n)
+                changed = True
+    return out
+
+
+def _check_sensors_and_sites(c: _Checker) -> None:
+    sites = []
+    for i, s in _items(c.data.get("air_defence")):
+        s = _d(s)
+        sites.append((("air_defence", i, "name"), s.get("name")))
+        c.location(s.get("at"), ("air_defence", i, "at"))
+    c.unique(sites, "air defence site")
+    radars = []
+    for i, r in _items(c.data.get("radars")):
+        r = _d(r)
+        radars.append((("radars", i, "name"), r.get("name")))
+        if r.get("at") is not None:
+            c.location(r.get("at"), ("radars", i, "at"))
+        orbit = _d(r.get("orbit"))
+        if orbit.get("center") is not None:
+            c.location(orbit.get("center"), ("radars", i, "orbit", "center"))
+    c.unique(radars, "radar")
+
+
+def _check_raid(c: _Checker) -> None:
+    lib = c.lib
+    raid = _d(c.data.get("raid"))
+    areas = {k: _d(v) for k, v in _d(raid.get("target_areas")).items() if isinstance(k, str)}
+    area_points: dict[str, list[tuple[str, float, float]]] = {}
+    for a, spec in areas.items():
+        pts = []
+        for j, pname in _items(spec.get("places")):
+            rec = c.name(lib.places, pname, ("raid", "target_areas", a, "places", j), what="place")
+            if rec is not None:
+                pts.append((rec.name, rec.lat, rec.lon))
+        area_points[a] = pts
+    duration = c.data.get("duration_min")
+    for i, w in _items(raid.get("waves")):
+        w = _d(w)
+        p: PathT = ("raid", "waves", i)
+        t = c.name(lib.threats, w.get("threat"), (*p, "threat"))
+        launch = c.name(lib.places, w.get("launch_area"), (*p, "launch_area"),
+                        kinds=("launch_area",), what="launch area")
+        targets: list[tuple[str, float, float]] = []
+        for j, tgt in _items(w.get("targets")):
+            if not isinstance(tgt, str):
+                continue
+            if tgt in areas:
+                targets += area_points[tgt]
+                continue
+            rec = lib.places.get(tgt)
+            if rec is None:
+                close = list(dict.fromkeys(
+                    [a for a in areas if a.lower() == tgt.lower()] + lib.places.suggest(tgt)))[:3]
+                hint = f": did you mean {', '.join(repr(x) for x in close)}?" if close else ""
+                c.add((*p, "targets", j), f"unknown target {tgt!r}, expected a place or a "
+                      f"target area{hint}")
+            else:
+                targets.append((rec.name, rec.lat, rec.lon))
+        window = _l(w.get("window_min"))
+        if (isinstance(duration, int | float) and window and isinstance(window[0], int | float)
+                and window[0] >= duration):
+            c.add((*p, "window_min"), f"first launch at {window[0]:g} min is after the scenario "
+                  f"ends ({duration:g} min)")
+        if t is not None and launch is not None and targets:
+            far = max(targets, key=lambda x: great_circle_km(launch.lat, launch.lon, x[1], x[2]))
+            d = great_circle_km(launch.lat, launch.lon, far[1], far[2])
+            if d > t.range_km:
+                c.add((*p, "targets"), f"{far[0]} is {d:.0f} km from {launch.name}, beyond the "
+                      f"{t.range_km:g} km range of {t.name}")

@@ -1,0 +1,71 @@
+"""A perfect picture: truth positions and velocities in, `Tracks` out (a what-if baseline).
+
+It lets `decide` be studied without tracking errors. The sim passes plain arrays (truth ids,
+positions, velocities, optional classes); this module never imports world truth classes.
+Track numbers are its own, given in order of first appearance and never reused; the
+covariance is a nominal one given as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from skyshield.picture.classify import UNKNOWN
+from skyshield.picture.tracks import Tracks
+
+__all__ = ["PerfectPicture"]
+
+
+@dataclass
+class PerfectPicture:
+    """Truth-fed picture with stable track numbers of its own and a nominal covariance."""
+
+    pos_sigma: float = 50.0  # nominal position standard deviation [m]
+    vel_sigma: float = 5.0  # nominal velocity standard deviation [m/s]
+    known_ids_: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # sorted
+    numbers_: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per known id
+    t_init_: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per known id [s]
+    next_number_: int = 1
+
+    def update(
+        self,
+        truth_ids: np.ndarray,
+        xyz: np.ndarray,
+        vel: np.ndarray,
+        t: float,
+        cls: np.ndarray | None = None,
+    ) -> Tracks:
+        """Tracks for the targets present now (ids (N,), xyz (N,3) m, vel (N,3) m/s)."""
+        ids = np.asarray(truth_ids, dtype=np.int64).reshape(-1)
+        n = ids.size
+        new = np.setdiff1d(ids, self.known_ids_)  # sorted, unique
+        if new.size:
+            # numbers in order of appearance within this call
+            uniq, first = np.unique(ids, return_index=True)
+            first = first[np.isin(uniq, new)]
+            new = new[np.argsort(first, kind="stable")]
+            nums = np.arange(self.next_number_, self.next_number_ + new.size, dtype=np.int64)
+            self.next_number_ += new.size
+            all_ids = np.concatenate([self.known_ids_, new])
+            all_num = np.concatenate([self.numbers_, nums])
+            all_t0 = np.concatenate([self.t_init_, np.full(new.size, float(t))])
+            o = np.argsort(all_ids)
+            self.known_ids_, self.numbers_, self.t_init_ = all_ids[o], all_num[o], all_t0[o]
+        k = np.searchsorted(self.known_ids_, ids)
+        x = np.concatenate(
+            [np.asarray(xyz, float).reshape(n, 3), np.asarray(vel, float).reshape(n, 3)], axis=1
+        )
+        P = np.diag([self.pos_sigma**2] * 3 + [self.vel_sigma**2] * 3)
+        c = np.full(n, UNKNOWN, np.int64) if cls is None else np.asarray(cls, np.int64)
+        return Tracks(
+            number=self.numbers_[k].copy(),
+            x=x,
+            P=np.broadcast_to(P, (n, 6, 6)).copy(),
+            cls=c,
+            cls_conf=np.ones(n) if cls is not None else np.zeros(n),
+            t_init=self.t_init_[k].copy(),
+            t_update=np.full(n, float(t)),
+            confirmed=np.ones(n, bool),
+        )

@@ -1,0 +1,234 @@
+"""The multi-sensor tracker: plots in, `Tracks` out.
+
+`Tracker.update(plots, t)` validates the plots (garbage is counted per sensor in
+`tracker.rejected` and dropped), splits them into scan batches (one sensor, plots within
+`batch_window` s of each other) and applies the batches in time order to one common track
+table. That sequential update is the multi-sensor fusion: a target seen by two radars feeds
+one track, never two. Per batch, in a fixed order:
+
+1. predict every live track to the batch time (batched `CVFilter` / `IMMFilter`);
+2. gate (k-d tree + chi-square on Mahalanobis) and GNN-associate plots to confirmed tracks,
+   then the remaining plots to tentative tracks;
+3. Kalman/IMM update of the associated tracks;
+4. start a tentative track on every plot left over (one-point initiation);
+5. M-of-N confirmation, deletion of stale/lost tracks, removal of duplicate tracks.
+
+At the end all tracks are predicted to t, classified, and returned.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from skyshield.picture.association import GNNWith2DAssignment
+from skyshield.picture.classify import SpeedAltitudeClassifier
+from skyshield.picture.filters import CVFilter, IMMFilter, ModeState, combine, det3
+from skyshield.picture.gating import MahalanobisGate, chi2_gate
+from skyshield.picture.management import MNManager, TrackTable
+from skyshield.picture.tracks import Tracks
+from skyshield.world.plots import Plots
+
+__all__ = ["Tracker", "TrackerConfig", "valid_plots"]
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Tracker parameters (SI units), declared once with their defaults."""
+
+    filter: Literal["imm", "cv"] = "imm"  # motion model
+    q_cv: float = 0.5  # CV-mode horizontal white-acceleration density [m²/s³]
+    q_turn: float = 1.0  # CT-mode horizontal white-acceleration density [m²/s³]
+    q_vertical: float = 0.5  # vertical white-acceleration density [m²/s³]
+    turn_rate: float = 0.06  # CT-mode turn rate [rad/s]
+    sojourn: float = 90.0  # IMM mean mode duration [s]
+    init_vel_sigma: tuple[float, float, float] = (150.0, 150.0, 15.0)  # new-track velocity [m/s]
+    gate_probability: float = 0.9999  # chi-square gate probability (3 dof) [-]
+    neighbours: int = 6  # nearest plots tested per track [-]
+    batch_window: float = 2.0  # plots of one sensor within this gap form one batch [s]
+    manager: MNManager = field(default_factory=MNManager)  # confirmation / deletion rules
+    max_xy: float = 5_000_000.0  # plots farther from the theatre origin are impossible [m]
+    min_alt: float = -500.0  # lowest possible plot altitude [m]
+    max_alt: float = 60_000.0  # highest possible plot altitude [m]
+    max_sigma: float = 1_000_000.0  # largest credible plot standard deviation [m]
+
+
+def valid_plots(plots: Plots, cfg: TrackerConfig) -> np.ndarray:
+    """Mask of plots with finite values, a possible position and a positive-definite R."""
+    n = len(plots)
+    if n == 0:
+        return np.zeros(0, bool)
+    t, z, R = plots.t, plots.z, plots.R
+    ok = np.isfinite(t) & np.isfinite(z).all(axis=1) & np.isfinite(R).all(axis=(1, 2))
+    with np.errstate(all="ignore"):
+        ok &= np.hypot(z[:, 0], z[:, 1]) <= cfg.max_xy
+        ok &= (z[:, 2] >= cfg.min_alt) & (z[:, 2] <= cfg.max_alt)
+        diag = np.diagonal(R, axis1=1, axis2=2)
+        ok &= (diag > 1e-6).all(axis=1) & (diag < cfg.max_sigma**2).all(axis=1)
+        scale = np.sqrt(np.abs(diag[:, :, None] * diag[:, None, :]))
+        ok &= (np.abs(R - np.swapaxes(R, 1, 2)) <= 1e-6 * scale + 1e-9).all(axis=(1, 2))
+        Rn = R / np.where(scale > 0, np.sqrt(scale), 1.0)  # correlation-like, unit diagonal
+        minor2 = Rn[:, 0, 0] * Rn[:, 1, 1] - Rn[:, 0, 1] * Rn[:, 1, 0]
+        ok &= (minor2 > 1e-9) & (det3(Rn) > 1e-9)
+    return ok & np.isfinite(plots.sensor)
+
+
+class Tracker:
+    """Multi-sensor GNN tracker with batched CV/IMM filters; `update(plots, t) -> Tracks`."""
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        """Store the configuration and start with an empty picture."""
+        self.config = config or TrackerConfig()
+        cfg = self.config
+        self.filter_: CVFilter = (
+            IMMFilter(cfg.q_cv, cfg.q_vertical, cfg.q_turn, cfg.turn_rate, cfg.sojourn)
+            if cfg.filter == "imm"
+            else CVFilter(cfg.q_cv, cfg.q_vertical)
+        )
+        gate = chi2_gate(cfg.gate_probability)
+        self.gate_ = MahalanobisGate(gate, cfg.neighbours)
+        self.associator_ = GNNWith2DAssignment(miss_cost=gate)
+        self.classifier_ = SpeedAltitudeClassifier()
+        self.table_ = TrackTable.empty(self.filter_.n_modes)
+        self.next_number_ = 1
+        self.rejected: Counter[int] = Counter()  # dropped plots per sensor
+        self.t_last_ = -np.inf
+
+    # ------------------------------------------------------------------ public
+    def update(self, plots: Plots, t: float) -> Tracks:
+        """Apply all plots (any order, any sensors) and return the picture predicted to t."""
+        ok = valid_plots(plots, self.config)
+        if not ok.all():
+            bad = plots.sensor[~ok]
+            self.rejected.update(int(s) for s in bad)
+        good = plots.select(ok)
+        if len(good):
+            zs, Rs, tb = self._batches(good)
+            for z, R, tbatch in zip(zs, Rs, tb, strict=True):
+                self._process(z, R, float(tbatch))
+        if np.isfinite(t):
+            self._manage(float(t), None)
+            self.t_last_ = float(t)
+        return self.picture(t)
+
+    def picture(self, t: float) -> Tracks:
+        """All live tracks predicted to t (x, P), with their class and confidence."""
+        tab = self.table_
+        if len(tab) == 0:
+            return Tracks.empty()
+        pred = self.filter_.predict(tab.state, np.nan_to_num(t - tab.t_update, nan=0.0))
+        x, P = combine(pred)
+        cls, conf = self.classifier_.classify(tab.speed, tab.alt, tab.n_feat)
+        return Tracks(
+            number=tab.number.copy(),
+            x=x,
+            P=P,
+            cls=cls,
+            cls_conf=conf,
+            t_init=tab.t_init.copy(),
+            t_update=tab.t_update.copy(),
+            confirmed=tab.confirmed.copy(),
+        )
+
+    # ------------------------------------------------------------------ internals
+    def _batches(self, p: Plots) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+        """Split valid plots into per-sensor scan batches, ordered by batch time."""
+        order = np.lexsort((p.t, p.sensor))
+        s, t = p.sensor[order], p.t[order]
+        new = np.r_[True, (np.diff(s) != 0) | (np.diff(t) > self.config.batch_window)]
+        starts = np.nonzero(new)[0]
+        bounds = np.r_[starts, s.size]
+        tb = np.array([t[a:b].mean() for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+        seq = np.argsort(tb, kind="stable")
+        zs = [p.z[order[bounds[i] : bounds[i + 1]]] for i in seq]
+        Rs = [p.R[order[bounds[i] : bounds[i + 1]]] for i in seq]
+        return zs, Rs, tb[seq]
+
+    def _process(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
+        """One scan batch: predict, gate, associate, update, initiate, manage."""
+        tab = self.table_
+        m = z.shape[0]
+        used = np.zeros(m, bool)
+        if len(tab):
+            pred = self.filter_.predict(tab.state, tb - tab.t_update)
+            xc, Pc = combine(pred)
+            trk_all, plt_all = [], []
+            for stage in (tab.confirmed, ~tab.confirmed):
+                tsel = np.nonzero(stage)[0]
+                psel = np.nonzero(~used)[0]
+                if tsel.size == 0 or psel.size == 0:
+                    continue
+                ti, pi, d2 = self.gate_.pairs(xc[tsel, :3], Pc[tsel, :3, :3], z[psel], R[psel])
+                at, ap = self.associator_.associate(ti, pi, d2, tsel.size, psel.size)
+                trk_all.append(tsel[at])
+                plt_all.append(psel[ap])
+                used[psel[ap]] = True
+            if trk_all:
+                ti = np.concatenate(trk_all)
+                pi = np.concatenate(plt_all)
+                if ti.size:
+                    upd = self.filter_.update(pred.take(ti), z[pi], R[pi])
+                    tab.state.put(ti, upd)
+                    tab.t_update[ti] = tb
+                    had_velocity = tab.hits[ti] >= 1
+                    tab.hits[ti] += 1
+                    xu, _ = combine(upd)
+                    sp, al, nf = self.classifier_.update_features(
+                        tab.speed[ti], tab.alt[ti], tab.n_feat[ti], xu
+                    )
+                    f = ti[had_velocity]
+                    tab.speed[f], tab.alt[f], tab.n_feat[f] = (
+                        sp[had_velocity],
+                        al[had_velocity],
+                        nf[had_velocity],
+                    )
+            pos_var = np.trace(Pc[:, :3, :3], axis1=1, axis2=2)
+            dup = self.config.manager.duplicates(xc, Pc, tab) if ti_any(trk_all) else None
+            self._manage(tb, pos_var, dup)
+        free = np.nonzero(~used)[0]
+        if free.size:
+            self._initiate(z[free], R[free], tb)
+
+    def _initiate(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
+        """Start tentative tracks on unassociated plots (numbers from the run counter)."""
+        n = z.shape[0]
+        state: ModeState = self.filter_.initiate(z, R, np.asarray(self.config.init_vel_sigma))
+        numbers = np.arange(self.next_number_, self.next_number_ + n, dtype=np.int64)
+        self.next_number_ += n
+        new = TrackTable(
+            number=numbers,
+            state=state,
+            t_init=np.full(n, tb),
+            t_update=np.full(n, tb),
+            hits=np.ones(n, np.int64),
+            confirmed=np.zeros(n, bool),
+            speed=np.zeros(n),
+            alt=z[:, 2].copy(),
+            n_feat=np.zeros(n, np.int64),
+        )
+        self.table_ = self.table_.extend(new)
+
+    def _manage(self, t: float, pos_var: np.ndarray | None, dup: np.ndarray | None = None) -> None:
+        """Confirm, then drop stale, lost and duplicate tracks at time t."""
+        tab = self.table_
+        if len(tab) == 0:
+            return
+        mgr = self.config.manager
+        mgr.confirm(tab)
+        if pos_var is None:
+            pred = self.filter_.predict(tab.state, np.maximum(t - tab.t_update, 0.0))
+            _, Pc = combine(pred)
+            pos_var = np.trace(Pc[:, :3, :3], axis1=1, axis2=2)
+        keep = mgr.keep_mask(tab, t, pos_var)
+        if dup is not None:
+            keep &= ~dup
+        if not keep.all():
+            self.table_ = tab.take(keep)
+
+
+def ti_any(parts: list[np.ndarray]) -> bool:
+    """True when any associated-track array in the list is non-empty."""
+    return any(p.size for p in parts)

@@ -1,0 +1,1 @@
+"""The tick engine, run results and Monte-Carlo studies."""

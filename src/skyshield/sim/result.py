@@ -1,0 +1,231 @@
+"""What a run leaves behind: event log, per-threat and per-aircraft tables, replay, metrics.
+
+`RunResult` is built once from a finished engine and written to a run folder with
+`write(out_dir)`; every table is a pandas DataFrame whose columns and units are listed in
+`docs/contracts.md` and `docs/metrics.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+import skyshield
+from skyshield.geo.frame import THEATRE
+from skyshield.model.library import ThreatClass
+from skyshield.model.scenario import Scenario
+from skyshield.sim.events import EventKind
+from skyshield.sim.metrics import compute_metrics
+
+if TYPE_CHECKING:
+    from skyshield.sim.engine import Engine
+
+CLASS_NAMES = np.array([c.value for c in ThreatClass], dtype=object)
+
+
+@dataclass
+class Trajectories:
+    """Replay samples, appended in bulk every replay period."""
+
+    chunks: list[tuple[float, str, np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=list
+    )
+
+    def add(self, t: float, kind: str, ids: np.ndarray, xyz: np.ndarray, state: np.ndarray) -> None:
+        """Append the positions of objects `ids` at time `t`."""
+        if len(ids):
+            self.chunks.append((t, kind, ids.copy(), xyz.copy(), state.copy()))
+
+    def frame(self) -> pd.DataFrame:
+        """Columns t [s], kind, id, lat, lon [deg], alt [m], state (int8)."""
+        if not self.chunks:
+            return pd.DataFrame(
+                {"t": [], "kind": [], "id": [], "lat": [], "lon": [], "alt": [], "state": []}
+            )
+        n = [len(c[2]) for c in self.chunks]
+        xyz = np.concatenate([c[3] for c in self.chunks])
+        lat, lon, alt = THEATRE.to_lla(xyz)
+        return pd.DataFrame(
+            {
+                "t": np.repeat([c[0] for c in self.chunks], n),
+                "kind": np.repeat([c[1] for c in self.chunks], n),
+                "id": np.concatenate([c[2] for c in self.chunks]).astype(np.int64),
+                "lat": lat.astype(np.float32),
+                "lon": lon.astype(np.float32),
+                "alt": alt.astype(np.float32),
+                "state": np.concatenate([c[4] for c in self.chunks]).astype(np.int8),
+            }
+        )
+
+
+@dataclass
+class RunResult:
+    """A finished run, as tables."""
+
+    scenario: Scenario
+    seed: int
+    config: dict[str, Any]
+    duration_s: float
+    wall_s: float
+    events: pd.DataFrame
+    threats: pd.DataFrame
+    aircraft: pd.DataFrame
+    trajectories: pd.DataFrame
+    metrics: dict[str, Any]
+
+    @classmethod
+    def from_engine(cls, eng: Engine, t_end: float, wall_s: float) -> RunResult:
+        """Collect the tables of a finished engine."""
+        events = eng.events.frame()
+        threats = _threat_table(eng, events, t_end)
+        aircraft = _aircraft_table(eng)
+        traj = eng.traj.frame()
+        cfg = {k: getattr(eng.config, k) for k in eng.config.__dataclass_fields__}
+        metrics = compute_metrics(eng.scenario, threats, aircraft, events, t_end, wall_s)
+        metrics["run"] = {
+            "seed": eng.seed,
+            "picture": eng.config.picture,
+            "assign": eng.config.assign,
+            "version": skyshield.__version__,
+        }
+        return cls(
+            eng.scenario, eng.seed, cfg, t_end, wall_s, events, threats, aircraft, traj, metrics
+        )
+
+    def write(self, out: Path) -> Path:
+        """Write the run folder (see docs/contracts.md); returns its path."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        self.events.to_parquet(out / "events.parquet", index=False)
+        self.threats.to_parquet(out / "threats.parquet", index=False)
+        self.aircraft.to_parquet(out / "aircraft.parquet", index=False)
+        self.trajectories.to_parquet(out / "trajectories.parquet", index=False)
+        (out / "metrics.json").write_text(json.dumps(self.metrics, indent=2, default=_json))
+        from skyshield.model.loader import dump_scenario
+
+        (out / "scenario.yaml").write_text(dump_scenario(self.scenario))
+        (out / "run.json").write_text(
+            json.dumps(
+                {
+                    "skyshield": skyshield.__version__,
+                    "scenario": self.scenario.name,
+                    "seed": self.seed,
+                    "config": self.config,
+                    "simulated_s": self.duration_s,
+                    "wall_s": round(self.wall_s, 3),
+                    "python": platform.python_version(),
+                },
+                indent=2,
+            )
+        )
+        return out
+
+
+def _json(x: Any) -> Any:
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    raise TypeError(f"not JSON serialisable: {type(x)}")
+
+
+def _threat_table(eng: Engine, events: pd.DataFrame, t_end: float) -> pd.DataFrame:
+    """One row per threat: what it was, where it went, how it ended."""
+    from skyshield.world.threats import ThreatStatus
+
+    th, raid = eng.th, eng.raid
+    n = len(th)
+    type_names = eng.type_names
+    target_names = np.array(raid.target_names, dtype=object)
+    status = th.status
+    outcome = np.full(n, "flying", dtype=object)
+    outcome[status == ThreatStatus.PENDING] = "not_launched"
+    outcome[status == ThreatStatus.IMPACTED] = "impacted"
+    outcome[status == ThreatStatus.EXPIRED] = "expired"
+    destroyed = status == ThreatStatus.DESTROYED
+    by_ukr = destroyed & (eng.killer == "UKR")
+    outcome[destroyed & ~by_ukr] = "destroyed_coalition"
+    outcome[by_ukr] = "destroyed_ukraine"
+    end = events[
+        events.kind.isin(
+            [
+                EventKind.KILL.value,
+                EventKind.GBAD_KILL.value,
+                EventKind.IMPACT.value,
+                EventKind.EXPIRED.value,
+            ]
+        )
+    ]
+    end = end.drop_duplicates("threat", keep="first").set_index("threat")
+    idx = np.arange(n)
+    t_out = end["t"].reindex(idx).to_numpy()
+    lat_out = end["lat"].reindex(idx).to_numpy()
+    lon_out = end["lon"].reindex(idx).to_numpy()
+    entry = events[events.kind == EventKind.NATO_ENTRY.value].drop_duplicates("threat")
+    entry = entry.set_index("threat")
+    exits = events[events.kind == EventKind.NATO_EXIT.value].groupby("threat")["value"].sum()
+    nato_country = entry["detail"].reindex(idx).fillna("").to_numpy()
+    entry_t = entry["t"].reindex(idx).to_numpy()
+    inside_s = exits.reindex(idx).fillna(0.0).to_numpy()
+    still = ~np.isnan(entry_t) & (exits.reindex(idx).isna().to_numpy())
+    inside_s = np.where(still, inside_s + (np.nan_to_num(t_out, nan=t_end) - entry_t), inside_s)
+    lat0, lon0, _ = THEATRE.to_lla(th.wp[:, 0])
+    return pd.DataFrame(
+        {
+            "id": th.id.astype(np.int64),
+            "type": type_names[th.type_idx],
+            "class": CLASS_NAMES[th.cls],
+            "t_launch": th.t_launch,
+            "launch_lat": lat0,
+            "launch_lon": lon0,
+            "target": target_names[th.target_idx],
+            "outcome": outcome,
+            "by": eng.killer.astype(str),
+            "weapon": eng.kill_weapon.astype(str),
+            "t_outcome": t_out,
+            "lat_outcome": lat_out,
+            "lon_outcome": lon_out,
+            "nato_country": nato_country.astype(str),
+            "t_nato_entry": entry_t,
+            "nato_s": inside_s,
+            "unit_cost_usd": eng.type_cost[th.type_idx],
+        }
+    )
+
+
+def _aircraft_table(eng: Engine) -> pd.DataFrame:
+    """One row per coalition aircraft: its work and its exposure."""
+    fl, f = eng.fleet, eng.forces
+    sq = fl.squadron
+    return pd.DataFrame(
+        {
+            "id": np.arange(len(fl)),
+            "nation": fl.nation.astype(str),
+            "squadron": [f.squads[k].name for k in sq],
+            "type": [f.squads[k].ac_type.name for k in sq],
+            "base": [f.squads[k].base for k in sq],
+            "sorties": fl.sorties,
+            "flight_h": fl.flight_s / 3600.0,
+            "cost_per_hour_usd": [f.squads[k].ac_type.cost_per_hour_usd for k in sq],
+            "shots": eng.shots_fired,
+            "kills": eng.kills,
+            "max_depth_km": eng.depth_max / 1000.0,
+            "mean_depth_km": np.where(
+                eng.depth_n > 0, eng.depth_sum / np.maximum(eng.depth_n, 1), 0.0
+            )
+            / 1000.0,
+            "ukr_min": eng.ukr_monitor.time_inside / 60.0,
+            "closest_blr_rus_km": np.where(
+                np.isfinite(eng.closest_blr_rus), eng.closest_blr_rus / 1000.0, np.nan
+            ),
+            "approvals": eng.approvals,
+            "approval_delay_s": eng.approval_delay,
+            "mez_s": eng.risk_s,
+        }
+    )

@@ -1,0 +1,209 @@
+"""Coalition aircraft: a small state machine and point-mass kinematics, vectorised over the fleet.
+
+States follow the sortie: on the ground (ready or on alert) -> scramble -> transit to a
+patrol station -> patrol orbit -> intercept -> return to base on bingo fuel or no weapons
+-> turnaround -> ready again. Orders (which aircraft goes where, who intercepts what) come
+from the engine; this module only flies them and keeps the books.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+
+RESERVE_S = 10 * 60.0  # fuel reserve kept at bingo [s of cruise]
+DASH_BURN = 2.5  # fuel burn at dash speed relative to cruise [-]
+CLIMB_MS = 100.0  # climb and descent rate [m/s]
+LAND_RADIUS_M = 3000.0  # distance from base at which an aircraft lands [m]
+ORBIT_LEAD_RAD = 0.35  # how far ahead on the orbit circle an aircraft aims [rad]
+
+
+class AircraftState(IntEnum):
+    """Where an aircraft is in its sortie."""
+
+    READY = 0  # on the ground, available for a patrol launch
+    ALERT = 1  # on the ground on quick-reaction alert
+    SCRAMBLE = 2  # starting up; airborne when the timer runs out
+    TRANSIT = 3  # flying to its patrol station
+    PATROL = 4  # flying the station orbit
+    INTERCEPT = 5  # flying to intercept an assigned track
+    RTB = 6  # returning to base
+    TURNAROUND = 7  # on the ground, refuelling and rearming
+
+
+AIRBORNE = np.array(
+    [
+        s
+        in (AircraftState.TRANSIT, AircraftState.PATROL, AircraftState.INTERCEPT, AircraftState.RTB)
+        for s in AircraftState
+    ]
+)
+
+
+@dataclass
+class Fleet:
+    """All coalition aircraft of a run as parallel arrays (BlueSky style)."""
+
+    nation: np.ndarray  # ISO3 code of each aircraft's nation [str]
+    squadron: np.ndarray  # index of its squadron in the run's squadron list [-]
+    ac_type: np.ndarray  # index of its type in the run's interceptor list [-]
+    base: np.ndarray  # base position, theatre frame (N,3) [m]
+    cruise_ms: np.ndarray  # cruise true airspeed [m/s]
+    dash_ms: np.ndarray  # dash (intercept) speed [m/s]
+    endurance_s: np.ndarray  # endurance at cruise on a full load of fuel [s]
+    rounds_full: np.ndarray  # full weapon load (N,W) [rounds]
+    alert_delay_s: np.ndarray  # alert to airborne [s]
+    turnaround_s: np.ndarray  # landing to ready [s]
+    state: np.ndarray = field(init=False)  # AircraftState [int8]
+    pos: np.ndarray = field(init=False)  # position (N,3) [m]
+    vel: np.ndarray = field(init=False)  # velocity (N,3) [m/s]
+    fuel_s: np.ndarray = field(init=False)  # endurance left at cruise [s]
+    rounds: np.ndarray = field(init=False)  # weapons left (N,W) [rounds]
+    timer: np.ndarray = field(init=False)  # time left in SCRAMBLE/TURNAROUND [s]
+    goal: np.ndarray = field(init=False)  # point flown to (N,3) [m]
+    station: np.ndarray = field(init=False)  # patrol station index or -1 [-]
+    station_center: np.ndarray = field(init=False)  # its orbit centre (N,3) [m]
+    station_radius: np.ndarray = field(init=False)  # its orbit radius [m]
+    target: np.ndarray = field(init=False)  # assigned track number or -1 [-]
+    after_scramble: np.ndarray = field(init=False)  # state entered when airborne [int8]
+    sorties: np.ndarray = field(init=False)  # sorties flown [-]
+    flight_s: np.ndarray = field(init=False)  # time airborne [s]
+
+    def __post_init__(self) -> None:
+        n = len(self.nation)
+        self.state = np.zeros(n, np.int8)
+        self.pos = self.base.astype(float).copy()
+        self.vel = np.zeros((n, 3))
+        self.fuel_s = self.endurance_s.astype(float).copy()
+        self.rounds = self.rounds_full.copy()
+        self.timer = np.zeros(n)
+        self.goal = self.base.astype(float).copy()
+        self.station = np.full(n, -1, np.int64)
+        self.station_center = self.base.astype(float).copy()
+        self.station_radius = np.ones(n)
+        self.target = np.full(n, -1, np.int64)
+        self.after_scramble = np.full(n, AircraftState.TRANSIT, np.int8)
+        self.sorties = np.zeros(n, np.int64)
+        self.flight_s = np.zeros(n)
+
+    def __len__(self) -> int:
+        return len(self.nation)
+
+    @property
+    def airborne(self) -> np.ndarray:
+        """Mask of aircraft in the air."""
+        return AIRBORNE[self.state]
+
+    def time_to_base(self, idx: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Time to fly home at cruise speed [s]."""
+        d = np.hypot(*(self.pos[idx, :2] - self.base[idx, :2]).T)
+        return d / self.cruise_ms[idx]
+
+    # ------------------------------------------------------------------ orders
+    def launch(self, idx: np.ndarray, then: AircraftState, delay_s: np.ndarray) -> None:
+        """Start aircraft `idx` on a sortie: airborne after `delay_s`, then in state `then`."""
+        self.state[idx] = AircraftState.SCRAMBLE
+        self.timer[idx] = delay_s
+        self.after_scramble[idx] = then
+
+    def send_to_station(
+        self, idx: np.ndarray, station: np.ndarray, center: np.ndarray, radius: np.ndarray
+    ) -> None:
+        """Assign aircraft `idx` to patrol stations (the orbit centre and radius)."""
+        self.station[idx] = station
+        self.station_center[idx] = center
+        self.station_radius[idx] = radius
+
+    def intercept(self, idx: np.ndarray, track: np.ndarray, aim: np.ndarray) -> None:
+        """Send airborne aircraft `idx` after `track`, flying toward aim points `aim` (k,3)."""
+        airborne = self.airborne[idx]
+        self.target[idx] = track
+        self.goal[idx] = aim
+        self.state[idx[airborne]] = AircraftState.INTERCEPT
+        self.after_scramble[idx[~airborne]] = AircraftState.INTERCEPT
+
+    def release(self, idx: np.ndarray) -> None:
+        """End the engagement of aircraft `idx`: back to their station, or home."""
+        self.target[idx] = -1
+        engaged = self.state[idx] == AircraftState.INTERCEPT
+        has_station = self.station[idx] >= 0
+        self.state[idx[engaged & has_station]] = AircraftState.TRANSIT
+        self.state[idx[engaged & ~has_station]] = AircraftState.RTB
+        waiting = self.state[idx] == AircraftState.SCRAMBLE
+        self.after_scramble[idx[waiting]] = np.where(
+            has_station[waiting], AircraftState.TRANSIT, AircraftState.RTB
+        )
+
+    # -------------------------------------------------------------------- step
+    def step(self, dt: float) -> dict[str, np.ndarray]:
+        """Advance every aircraft by `dt` seconds; return indices of state changes."""
+        S = AircraftState
+        st = self.state
+        # ground timers
+        ground_wait = (st == S.SCRAMBLE) | (st == S.TURNAROUND)
+        self.timer[ground_wait] -= dt
+        done = ground_wait & (self.timer <= 0)
+        took_off = np.flatnonzero(done & (st == S.SCRAMBLE))
+        ready = np.flatnonzero(done & (st == S.TURNAROUND))
+        st[took_off] = self.after_scramble[took_off]
+        self.sorties[took_off] += 1
+        st[ready] = S.READY
+        self.fuel_s[ready] = self.endurance_s[ready]
+        self.rounds[ready] = self.rounds_full[ready]
+
+        air = AIRBORNE[st]
+        # goals per state (intercept goals are set by orders)
+        to_station = air & ((st == S.TRANSIT) | (st == S.PATROL))
+        rel = self.pos[:, :2] - self.station_center[:, :2]
+        ang = np.arctan2(rel[:, 1], rel[:, 0]) + ORBIT_LEAD_RAD
+        orbit_pt = (
+            self.station_center[:, :2]
+            + self.station_radius[:, None] * np.c_[np.cos(ang), np.sin(ang)]
+        )
+        patrol = to_station & (st == S.PATROL)
+        transit = to_station & (st == S.TRANSIT)
+        self.goal[patrol, :2] = orbit_pt[patrol]
+        self.goal[transit] = self.station_center[transit]
+        self.goal[to_station, 2] = self.station_center[to_station, 2]
+        rtb = air & (st == S.RTB)
+        self.goal[rtb] = self.base[rtb]
+
+        # kinematics: fly straight at the goal at the state's speed
+        speed = np.where(st == S.INTERCEPT, self.dash_ms, self.cruise_ms)
+        d = self.goal[:, :2] - self.pos[:, :2]
+        dist = np.hypot(d[:, 0], d[:, 1])
+        step = np.minimum(speed * dt, dist)
+        unit = d / np.maximum(dist, 1e-9)[:, None]
+        move = air[:, None] * unit * step[:, None]
+        dz = np.clip(self.goal[:, 2] - self.pos[:, 2], -CLIMB_MS * dt, CLIMB_MS * dt) * air
+        self.vel[:, :2] = move / dt
+        self.vel[:, 2] = dz / dt
+        self.pos[:, :2] += move
+        self.pos[:, 2] += dz
+        self.flight_s[air] += dt
+        self.fuel_s[air] -= dt * np.where(st[air] == S.INTERCEPT, DASH_BURN, 1.0)
+
+        # transitions
+        arrived = np.flatnonzero(transit & (dist <= self.station_radius * 1.05))
+        st[arrived] = S.PATROL
+        landed = np.flatnonzero(rtb & (dist <= LAND_RADIUS_M))
+        st[landed] = S.TURNAROUND
+        self.timer[landed] = self.turnaround_s[landed]
+        self.pos[landed] = self.base[landed]
+        self.vel[landed] = 0.0
+        self.station[landed] = -1
+        self.target[landed] = -1
+        bingo_fuel = air & (st != S.RTB) & (self.fuel_s < self.time_to_base() + RESERVE_S)
+        winchester = air & (st != S.RTB) & (self.rounds.sum(axis=1) == 0)
+        bingo = np.flatnonzero(bingo_fuel | winchester)
+        st[bingo] = S.RTB
+        self.target[bingo] = -1
+        return {
+            "took_off": took_off,
+            "on_station": arrived,
+            "landed": landed,
+            "bingo": bingo,
+            "bingo_fuel": bingo_fuel[bingo],
+        }
