@@ -1,6 +1,7 @@
 """Intercept geometry: when and where a shooter can bring a target within weapon range.
 
-All functions broadcast: pass (T,1,·) targets and (1,S,·) shooters to get (T,S) matrices.
+All functions broadcast over the leading axes (pass (T,1,·) targets and (1,S,·) shooters to
+get (T,S) matrices) and use the first two components (x, y) of the last axis.
 The target is assumed to keep its velocity (constant-velocity prediction from its track).
 """
 
@@ -15,9 +16,10 @@ def time_to_range(d: np.ndarray, v: np.ndarray, speed: np.ndarray, reach: np.nda
     `d` is target minus shooter position and `v` the target velocity (…,2) in metres and
     m/s. Solves |d + v t| = reach + speed t for the smallest t >= 0; inf if never.
     """
-    dd = np.einsum("...i,...i->...", d, d)
-    dv = np.einsum("...i,...i->...", d, v)
-    vv = np.einsum("...i,...i->...", v, v)
+    dx, dy, vx, vy = d[..., 0], d[..., 1], v[..., 0], v[..., 1]
+    dd = dx * dx + dy * dy
+    dv = dx * vx + dy * vy
+    vv = vx * vx + vy * vy
     a = speed**2 - vv
     b = 2.0 * (reach * speed - dv)
     c = reach**2 - dd
@@ -43,8 +45,10 @@ def aspect_cos(
     target_pos: np.ndarray, target_vel: np.ndarray, shooter_pos: np.ndarray
 ) -> np.ndarray:
     """Cosine of the aspect: 1 when the target flies straight at the shooter (head-on)."""
-    los = shooter_pos - target_pos
-    nv = np.linalg.norm(target_vel, axis=-1) * np.linalg.norm(los, axis=-1)
+    lx = shooter_pos[..., 0] - target_pos[..., 0]
+    ly = shooter_pos[..., 1] - target_pos[..., 1]
+    vx, vy = target_vel[..., 0], target_vel[..., 1]
+    nv = np.sqrt((vx * vx + vy * vy) * (lx * lx + ly * ly))
     with np.errstate(invalid="ignore", divide="ignore"):
-        c = np.einsum("...i,...i->...", target_vel, los) / nv
+        c = (vx * lx + vy * ly) / nv
     return np.where(nv > 0, c, 0.0)

@@ -1,87 +1,383 @@
-"""Rules of engagement: per nation, where and what its aircraft may engage.
+"""Rules of engagement: per nation, where, what and when its aircraft may engage, and why.
 
-Each nation's declared rules compile once into a permitted area (its engagement zones,
-cut to its maximum depth from NATO territory, plus its own airspace, minus its excluded
-zones) and a mask of eligible threat classes. Checks then run for all tracks and
-shooters at once.
+Each nation's declared `Rules` compile once (`compile_rules`) into prepared WGS84 zones:
+its engagement zones, its own airspace, the part of Ukraine within its maximum depth of
+NATO territory, its excluded zones, the zones where Ukraine consents, and the discs around
+city centres where debris forbids an engagement. `evaluate` then judges every
+(track, shooter) pair at once (per-nation loops, no loop over tracks) and returns, for each
+pair, whether it is allowed and the rule that decided it (`Reason`, with human text).
+
+The rules, in the order they are judged (the first that fails is the reason):
+
+1. ``CLASS_NOT_ELIGIBLE`` - the track's class is not in ``threat_classes`` (never ballistic).
+2. ``BELOW_ALTITUDE_FLOOR`` - the track is below ``altitude_floor_m``.
+3. ``EXCLUDED_ZONE`` - the track is inside one of ``excluded_zones``.
+4. ``OUTSIDE_ENGAGEMENT_ZONE`` - the track is in none of ``engagement_zones`` (own airspace
+   is permitted only where an engagement zone covers it; the special name ``__own__`` means
+   the nation's whole airspace).
+5. ``TOO_DEEP`` - over Ukraine, farther than ``max_depth_km`` from NATO territory
+   (``max_depth_km: 0``: never over Ukraine).
+6. ``NO_UKRAINIAN_CONSENT`` - over Ukraine, outside every zone of ``ukrainian_consent``
+   (unless it is ``all``).
+7. ``NEAR_CITY`` - within ``city_exclusion_km`` of the centre of a city of more than
+   `CITY_MIN_POPULATION` people (library places of kind city; any country: debris).
+8. ``TRIGGER_NOT_MET`` - under ``predicted_entry``: the probability that the track is in
+   the nation's own (or any NATO) airspace within ``within_min`` is below ``probability``
+   (from `decide.assess`; a track already inside counts as 1). Without an assessment only
+   tracks already inside that airspace meet it.
+9. ``SHOOTER_OUTSIDE_PERMITTED`` - the shooter is outside the nation's permitted area
+   (where its targets may be: rules 3-6 applied to the shooter's position).
+
+An allowed pair is ``ALLOWED_OWN_AIRSPACE`` (target over the nation's own territory:
+approval ``inside_own``) or ``ALLOWED_IN_ZONE`` (elsewhere: approval ``elsewhere``, e.g. a
+national approval after ``delay_s``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
+import shapely
+from shapely.geometry import Polygon
 
 from skyshield.geo import zones as gz
 from skyshield.geo.borders import NATO
-from skyshield.model.library import ThreatClass
-from skyshield.model.scenario import Rules, Scenario
+from skyshield.model.library import ThreatClass, library
+from skyshield.model.scenario import PredictedEntryTrigger, Rules, Scenario
 from skyshield.model.zones import build_zones
 
+__all__ = [
+    "CITY_MIN_POPULATION",
+    "OWN",
+    "NationRules",
+    "Permission",
+    "Reason",
+    "compile_rules",
+    "evaluate",
+    "required_horizon_s",
+]
+
 N_CLASSES = len(ThreatClass)
+CITY_MIN_POPULATION = 50_000  # cities above this size have a debris exclusion disc [people]
+OWN = "__own__"  # engagement-zone name meaning "the nation's own airspace"
+
+
+class Reason(IntEnum):
+    """Why a (track, shooter) pair is allowed or refused; `text` reads as a sentence."""
+
+    ALLOWED_OWN_AIRSPACE = 0
+    ALLOWED_IN_ZONE = 1
+    CLASS_NOT_ELIGIBLE = 2
+    BELOW_ALTITUDE_FLOOR = 3
+    EXCLUDED_ZONE = 4
+    OUTSIDE_ENGAGEMENT_ZONE = 5
+    TOO_DEEP = 6
+    NO_UKRAINIAN_CONSENT = 7
+    NEAR_CITY = 8
+    TRIGGER_NOT_MET = 9
+    SHOOTER_OUTSIDE_PERMITTED = 10
+
+    @property
+    def allowed(self) -> bool:
+        """True for the two reasons that allow."""
+        return self <= Reason.ALLOWED_IN_ZONE
+
+    @property
+    def bit(self) -> int:
+        """This reason's bit in `Permission.failed`."""
+        return 1 << int(self)
+
+    @property
+    def text(self) -> str:
+        """Human text."""
+        return _TEXT[self]
+
+
+_TEXT = {
+    Reason.ALLOWED_OWN_AIRSPACE: "allowed: target in own airspace",
+    Reason.ALLOWED_IN_ZONE: "allowed: target in an engagement zone",
+    Reason.CLASS_NOT_ELIGIBLE: "refused: threat class not eligible",
+    Reason.BELOW_ALTITUDE_FLOOR: "refused: target below the altitude floor",
+    Reason.EXCLUDED_ZONE: "refused: target in an excluded zone",
+    Reason.OUTSIDE_ENGAGEMENT_ZONE: "refused: target outside every engagement zone",
+    Reason.TOO_DEEP: "refused: target deeper into Ukraine than the maximum depth",
+    Reason.NO_UKRAINIAN_CONSENT: "refused: no Ukrainian consent where the target is",
+    Reason.NEAR_CITY: "refused: target too close to a city centre (debris)",
+    Reason.TRIGGER_NOT_MET: "refused: not predicted to enter the protected airspace",
+    Reason.SHOOTER_OUTSIDE_PERMITTED: "refused: shooter outside its permitted area",
+}
+#: Refusals in the order they are judged (the first that fails is the reason).
+ORDER = (
+    Reason.CLASS_NOT_ELIGIBLE, Reason.BELOW_ALTITUDE_FLOOR, Reason.EXCLUDED_ZONE,
+    Reason.OUTSIDE_ENGAGEMENT_ZONE, Reason.TOO_DEEP, Reason.NO_UKRAINIAN_CONSENT,
+    Reason.NEAR_CITY, Reason.TRIGGER_NOT_MET, Reason.SHOOTER_OUTSIDE_PERMITTED,
+)
+
+
+def _empty(name: str) -> gz.Zone:
+    return gz.Zone(name, Polygon())
+
+
+def _contains(zone: gz.Zone | None, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    if zone is None or zone.is_empty:
+        return np.zeros(np.shape(lat), bool)
+    return zone.contains(lat, lon)
 
 
 @dataclass(frozen=True)
 class NationRules:
-    """One nation's rules, compiled."""
+    """One nation's rules, compiled into prepared zones (lon/lat)."""
 
     nation: str
     rules: Rules
     permitted: gz.Zone  # where targets may be engaged and shooters may fire from
     own: gz.Zone  # the nation's own airspace
     classes: np.ndarray  # eligible threat classes, by ThreatClass code [bool]
+    engage: gz.Zone = field(default_factory=lambda: _empty("engage"))  # union of zones
+    excluded: gz.Zone | None = None  # union of excluded zones
+    ukraine: gz.Zone = field(default_factory=lambda: gz.country("UKR"))
+    depth: gz.Zone | None = None  # Ukraine within max_depth_km of NATO (None: depth 0)
+    consent: gz.Zone | None = None  # union of consent zones (None: Ukraine consents to all)
+    near_city: gz.Zone | None = None  # discs of city_exclusion_km around city centres
 
-    def target_ok(
-        self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, cls: np.ndarray
-    ) -> np.ndarray:
-        """Mask of targets this nation may engage where they are now."""
-        ok = self.classes[cls] & (alt >= self.rules.altitude_floor_m)
-        if ok.any():
-            ok[ok] = self.permitted.contains(lat[ok], lon[ok])
-        return ok
+    # ----------------------------------------------------------------- per track
+    def target_reasons(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray,
+                       cls: np.ndarray, p_entry: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each track: the first failing target rule (`Reason` code, or
+        ALLOWED_OWN_AIRSPACE / ALLOWED_IN_ZONE), the bitmask of every failing rule, and
+        whether it is over own airspace. ``p_entry (N,)`` is this nation's trigger
+        probability (`trigger_p`); None means no assessment."""
+        lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+        alt, cls = np.asarray(alt, float), np.asarray(cls, np.int64)
+        n = lat.shape[0]
+        r = self.rules
+        in_own = _contains(self.own, lat, lon)
+        in_ukr = _contains(self.ukraine, lat, lon)
+        fails = {
+            Reason.CLASS_NOT_ELIGIBLE: ~self.classes[cls],
+            Reason.BELOW_ALTITUDE_FLOOR: alt < r.altitude_floor_m,
+            Reason.EXCLUDED_ZONE: _contains(self.excluded, lat, lon),
+            Reason.OUTSIDE_ENGAGEMENT_ZONE: ~_contains(self.engage, lat, lon),
+            Reason.TOO_DEEP: in_ukr & ~_contains(self.depth, lat, lon),
+            Reason.NO_UKRAINIAN_CONSENT: (in_ukr & ~_contains(self.consent, lat, lon)
+                                          if self.consent is not None else np.zeros(n, bool)),
+            Reason.NEAR_CITY: _contains(self.near_city, lat, lon),
+            Reason.TRIGGER_NOT_MET: ~self.trigger_met(lat, lon, p_entry),
+        }
+        failed = np.zeros(n, np.int32)
+        first = np.where(in_own, Reason.ALLOWED_OWN_AIRSPACE, Reason.ALLOWED_IN_ZONE).astype(
+            np.int8)
+        for reason in reversed(ORDER[:-1]):  # the earliest failing rule is written last
+            m = fails[reason]
+            failed |= np.where(m, reason.bit, 0).astype(np.int32)
+            first[m] = int(reason)
+        return first, failed, in_own
+
+    def trigger_met(self, lat: np.ndarray, lon: np.ndarray, p_entry: np.ndarray | None = None
+                    ) -> np.ndarray:
+        """Mask of tracks meeting the trigger: always for ``any_in_zone``; for
+        ``predicted_entry``, ``p_entry >= probability`` or already inside that airspace."""
+        trig = self.rules.trigger
+        lat = np.asarray(lat, float)
+        if not isinstance(trig, PredictedEntryTrigger):
+            return np.ones(lat.shape, bool)
+        if trig.airspace == "own":
+            inside = _contains(self.own, lat, np.asarray(lon, float))
+        else:
+            inside = _contains(_nato_zone(), lat, np.asarray(lon, float))
+        if p_entry is None:
+            return inside
+        p = np.nan_to_num(np.asarray(p_entry, float), nan=0.0)
+        return inside | (p >= trig.probability - 1e-12)
+
+    def trigger_p(self, assessment: object) -> np.ndarray | None:
+        """This nation's trigger probability for every row of an `Assessment` (None under
+        ``any_in_zone``): p(in own / any NATO airspace within ``within_min``)."""
+        trig = self.rules.trigger
+        if not isinstance(trig, PredictedEntryTrigger):
+            return None
+        countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
+        return assessment.p_entry(trig.within_min * 60.0, countries)  # type: ignore[attr-defined]
+
+    def target_ok(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, cls: np.ndarray,
+                  p_entry: np.ndarray | None = None) -> np.ndarray:
+        """Mask of targets this nation may engage where they are now (every target rule).
+
+        Under a ``predicted_entry`` trigger pass ``p_entry = nr.trigger_p(assessment)``
+        (rows matching the targets); without it only targets already inside the
+        protected airspace meet the trigger."""
+        first, _, _ = self.target_reasons(lat, lon, alt, cls, p_entry)
+        return first <= Reason.ALLOWED_IN_ZONE
 
     def shooter_ok(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Mask of shooter positions from which this nation's aircraft may fire."""
-        return self.permitted.contains(lat, lon)
+        return _contains(self.permitted, np.asarray(lat, float), np.asarray(lon, float))
 
     def approval_delay(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """National approval delay [s] for engagements at these target positions."""
         a = self.rules.approval
-        inside = self.own.contains(lat, lon)
+        inside = _contains(self.own, np.asarray(lat, float), np.asarray(lon, float))
         need = np.where(inside, a.inside_own == "national", a.elsewhere == "national")
         return np.where(need, a.delay_s, 0.0)
+
+    def trigger_s(self) -> float:
+        """The trigger's window [s] (0 under ``any_in_zone``)."""
+        trig = self.rules.trigger
+        return trig.within_min * 60.0 if isinstance(trig, PredictedEntryTrigger) else 0.0
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Every (track, shooter) pair judged: T tracks (rows), S shooters (columns)."""
+
+    allowed: np.ndarray  # (T,S) bool
+    reason: np.ndarray  # (T,S) int8, a `Reason` code: the rule that allowed or refused
+    failed: np.ndarray  # (T,S) int32, bitmask of every failing rule (`Reason.bit`)
+    delay: np.ndarray  # (T,S) national approval delay for allowed pairs [s]
+
+    def reasons(self, i: int, j: int) -> list[Reason]:
+        """Every rule pair (i, j) fails, in the judging order (empty if allowed)."""
+        return [r for r in ORDER if self.failed[i, j] & r.bit]
+
+
+def evaluate(
+    rules: dict[str, NationRules],
+    lat: np.ndarray,
+    lon: np.ndarray,
+    alt: np.ndarray,
+    cls: np.ndarray,
+    shooters_nation: np.ndarray,
+    shooter_lat: np.ndarray,
+    shooter_lon: np.ndarray,
+    assessment: object | None = None,
+) -> Permission:
+    """Judge every (track, shooter) pair against the shooter's nation's rules.
+
+    Tracks: ``lat, lon [deg], alt [m], cls (T,)`` (ThreatClass codes). Shooters:
+    ``shooters_nation (S,)`` ISO3 and position ``shooter_lat, shooter_lon (S,)``.
+    ``assessment`` is the `decide.assess.Assessment` of the same T tracks (same rows); it is
+    needed by ``predicted_entry`` triggers. Shooters of a nation without rules may not fire.
+    """
+    lat = np.asarray(lat, float).reshape(-1)
+    T, S = lat.shape[0], len(shooters_nation)
+    nat = np.asarray(shooters_nation).astype(str)
+    reason = np.full((T, S), int(Reason.SHOOTER_OUTSIDE_PERMITTED), np.int8)
+    failed = np.full((T, S), Reason.SHOOTER_OUTSIDE_PERMITTED.bit, np.int32)
+    delay = np.zeros((T, S))
+    slat, slon = np.asarray(shooter_lat, float), np.asarray(shooter_lon, float)
+    for nation in np.unique(nat):
+        nr = rules.get(str(nation))
+        if nr is None:
+            continue
+        cols = np.flatnonzero(nat == nation)
+        p = nr.trigger_p(assessment) if assessment is not None else None
+        first, bits, in_own = nr.target_reasons(lat, lon, alt, cls, p)
+        s_ok = nr.shooter_ok(slat[cols], slon[cols])  # (S_n,)
+        f = np.where(s_ok[None, :], first[:, None],
+                     np.where(first[:, None] <= Reason.ALLOWED_IN_ZONE,
+                              int(Reason.SHOOTER_OUTSIDE_PERMITTED), first[:, None]))
+        reason[:, cols] = f
+        failed[:, cols] = bits[:, None] | np.where(s_ok, 0, Reason.SHOOTER_OUTSIDE_PERMITTED.bit
+                                                   )[None, :]
+        a = nr.rules.approval
+        d = np.where(in_own, a.delay_s if a.inside_own == "national" else 0.0,
+                     a.delay_s if a.elsewhere == "national" else 0.0)
+        delay[:, cols] = d[:, None]
+    allowed = reason <= Reason.ALLOWED_IN_ZONE
+    return Permission(allowed, reason, failed, np.where(allowed, delay, 0.0))
+
+
+# ------------------------------------------------------------------------- compile
+_NATO_ZONE: list[gz.Zone] = []
+
+
+def _nato_zone() -> gz.Zone:
+    if not _NATO_ZONE:
+        _NATO_ZONE.append(gz.union(*(gz.country(c) for c in sorted(NATO)), name="NATO"))
+    return _NATO_ZONE[0]
+
+
+_CITY_DISCS: dict[float, gz.Zone] = {}
+
+
+def city_discs(radius_km: float) -> gz.Zone | None:
+    """Union of geodesic discs of `radius_km` around every city above `CITY_MIN_POPULATION`."""
+    if radius_km <= 0:
+        return None
+    if radius_km not in _CITY_DISCS:
+        cities = [p for p in library().places
+                  if p.kind == "city" and p.population > CITY_MIN_POPULATION]
+        discs = [gz.circle(p.lat, p.lon, radius_km, name=p.name) for p in cities]
+        _CITY_DISCS[radius_km] = gz.union(*discs, name=f"cities +{radius_km:g} km")
+    return _CITY_DISCS[radius_km]
+
+
+def _depth_zone(km: float) -> gz.Zone | None:
+    return gz.near_border(sorted(NATO), km, inside="UKR") if km > 0 else None
+
+
+def compile_nation(nation: str, rules: Rules, zones: dict[str, gz.Zone],
+                   depth_cache: dict[float, gz.Zone | None] | None = None) -> NationRules:
+    """Compile one nation's rules against built zones (names not in `zones` are skipped;
+    ``__own__`` is the nation's airspace)."""
+    own = gz.country(nation)
+    named = {**zones, OWN: own}
+    ukraine = gz.country("UKR")
+    engage_list = [named[z] for z in rules.engagement_zones if z in named]
+    engage = gz.union(*engage_list, name="engage") if engage_list else _empty("engage")
+    excl_list = [named[z] for z in rules.excluded_zones if z in named]
+    excluded = gz.union(*excl_list, name="excluded") if excl_list else None
+    cache = depth_cache if depth_cache is not None else {}
+    if rules.max_depth_km not in cache:
+        cache[rules.max_depth_km] = _depth_zone(rules.max_depth_km)
+    depth = cache[rules.max_depth_km]
+    consent = None
+    if rules.ukrainian_consent != "all":
+        cons = [named[z] for z in rules.ukrainian_consent if z in named]
+        consent = gz.union(*cons, name="consent") if cons else _empty("consent")
+    # permitted = engagement zones, over Ukraine only within depth and consent, minus excluded
+    geom = shapely.difference(engage.geometry, ukraine.geometry)
+    over_ukr = shapely.intersection(engage.geometry, ukraine.geometry)
+    over_ukr = (shapely.intersection(over_ukr, depth.geometry) if depth is not None
+                else Polygon())
+    if consent is not None:
+        over_ukr = shapely.intersection(over_ukr, consent.geometry)
+    geom = shapely.union(geom, over_ukr)
+    if excluded is not None:
+        geom = shapely.difference(geom, excluded.geometry)
+    classes = np.zeros(N_CLASSES, bool)
+    for c in rules.threat_classes:
+        classes[ThreatClass(c).code] = True
+    classes[ThreatClass.ballistic.code] = False  # fighters cannot engage them
+    return NationRules(
+        nation, rules, gz.Zone(f"{nation} permitted", geom), own, classes, engage=engage,
+        excluded=excluded, ukraine=ukraine, depth=depth, consent=consent,
+        near_city=city_discs(rules.city_exclusion_km),
+    )
 
 
 def compile_rules(
     scenario: Scenario, zones: dict[str, gz.Zone] | None = None
 ) -> dict[str, NationRules]:
-    """Compile every coalition nation's rules against the scenario's zones."""
+    """Compile every coalition nation's rules against the scenario's zones.
+
+    A coalition member without rules may engage only over its own airspace (``__own__``).
+    """
     zones = build_zones(scenario) if zones is None else zones
-    nato = sorted(NATO)
+    depth_cache: dict[float, gz.Zone | None] = {}
     out: dict[str, NationRules] = {}
     for member in scenario.coalition:
         nation = member.nation
-        rules = scenario.rules.get(nation) or Rules(engagement_zones=["__own__"])
-        own = gz.country(nation)
-        engage = [zones[z] for z in rules.engagement_zones if z in zones]
-        area = gz.union(*engage) if engage else own
-        depth = (
-            gz.near_border(nato, rules.max_depth_km, inside="UKR")
-            if rules.max_depth_km > 0
-            else None
-        )
-        if depth is not None:
-            area = gz.union(gz.intersection(area, depth), own)
-        else:
-            area = gz.union(gz.difference(area, gz.country("UKR")), own)
-        excluded = [zones[z] for z in rules.excluded_zones if z in zones]
-        if excluded:
-            area = gz.difference(area, *excluded)
-        classes = np.zeros(N_CLASSES, bool)
-        for c in rules.threat_classes:
-            classes[ThreatClass(c).code] = True
-        classes[ThreatClass.ballistic.code] = False  # fighters cannot engage them
-        out[nation] = NationRules(
-            nation, rules, gz.Zone(f"{nation} permitted", area.geometry), own, classes
-        )
+        rules = scenario.rules.get(nation) or Rules(engagement_zones=[OWN])
+        out[nation] = compile_nation(nation, rules, zones, depth_cache)
     return out
+
+
+def required_horizon_s(scenario: Scenario) -> float:
+    """The longest ``predicted_entry`` window of any nation [s] (0 if none): the horizon
+    `decide.assess.assess` needs so that every trigger is judged on its own window."""
+    return max((r.trigger.within_min * 60.0 for r in scenario.rules.values()
+                if isinstance(r.trigger, PredictedEntryTrigger)), default=0.0)

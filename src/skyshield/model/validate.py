@@ -44,9 +44,102 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
 
 def check_geometry(scenario: Scenario, file: str = "<scenario>",
                    where: Where | None = None) -> list[Problem]:
-    """Geometric contradictions (to be filled by `geo`): e.g. an engagement zone wholly
-    inside an excluded zone, a patrol station outside every engagement zone. None yet."""
-    return []
+    """Rules that can never allow an engagement, judged on the real zones and borders.
+
+    Per nation: an engagement zone wholly inside its excluded zones (by geometry; the
+    same name in both lists is reported by `check_references`), an engagement zone with no
+    Ukrainian and no own territory, ``max_depth_km: 0`` with no engagement zone over its own
+    territory (nothing is then ever allowed), and a consent zone that does not overlap the
+    engagement zones over Ukraine. Each is reported at the offending field.
+    """
+    import shapely
+
+    from skyshield.model.loader import _dotted
+
+    if not scenario.rules:
+        return []
+    loc = where or (lambda path: (0, 0))
+    problems: list[Problem] = []
+
+    def add(path: PathT, message: str) -> None:
+        problems.append(Problem(file, *loc(path), _dotted(path), message))
+
+    zones = _built_zones(scenario)
+    if zones is None:
+        return []
+    from skyshield.geo import zones as gz
+
+    ukraine = gz.country("UKR").geometry
+    for nation, r in scenario.rules.items():
+        base: PathT = ("rules", nation)
+        own = gz.country(nation).geometry
+        named = {**zones, "__own__": gz.Zone("__own__", own)}
+        engage = [(i, z, named[z].geometry) for i, z in enumerate(r.engagement_zones)
+                  if z in named]
+        excluded = [named[z].geometry for z in r.excluded_zones if z in named]
+        out = shapely.union_all(excluded) if excluded else None
+        for i, z, g in engage:
+            if out is not None and z not in r.excluded_zones and _covered(g, out):
+                names = ", ".join(repr(x) for x in r.excluded_zones)
+                add((*base, "engagement_zones", i), f"zone {z!r} lies wholly inside the "
+                    f"excluded zones ({names}): engaging there is never allowed")
+            if not _overlaps(g, shapely.union(ukraine, own)):
+                add((*base, "engagement_zones", i), f"zone {z!r} covers no Ukrainian and no "
+                    f"{nation} territory: these rules cannot use it (expected a zone over "
+                    f"Ukraine or {nation})")
+        if r.max_depth_km == 0 and engage and not any(_overlaps(g, own) for _, _, g in engage):
+            add((*base, "max_depth_km"), f"max_depth_km is 0 (never over Ukraine) and no "
+                f"engagement zone covers {nation} airspace: these rules can never allow an "
+                "engagement")
+        if r.ukrainian_consent != "all" and engage:
+            over_ukr = shapely.intersection(
+                shapely.union_all([g for _, _, g in engage]), ukraine)
+            for j, z in enumerate(r.ukrainian_consent):
+                if z in named and not _overlaps(named[z].geometry, over_ukr):
+                    add((*base, "ukrainian_consent", j), f"consent zone {z!r} does not overlap "
+                        "the engagement zones over Ukraine: it allows nothing")
+    return problems
+
+
+_AREA_EPS = 1e-6  # relative area below which an overlap or a remainder is a sliver [-]
+
+
+def _covered(g: Any, cover: Any) -> bool:
+    """True if `g` has no area outside `cover` (slivers along shared borders ignored)."""
+    import shapely
+
+    a = shapely.area(g)
+    return a > 0 and shapely.area(shapely.difference(g, cover)) <= _AREA_EPS * a
+
+
+def _overlaps(g: Any, other: Any) -> bool:
+    """True if `g` and `other` share more than a sliver of area."""
+    import shapely
+
+    a = shapely.area(g)
+    return a > 0 and shapely.area(shapely.intersection(g, other)) > _AREA_EPS * a
+
+
+_ZONE_CACHE: dict[str, Any] = {}
+
+
+def _built_zones(scenario: Scenario) -> dict[str, Any] | None:
+    """The scenario's zones built (cached by their specs: loading a file twice builds once);
+    None if they cannot be built (a reference problem reported elsewhere)."""
+    import json
+
+    from skyshield.model.zones import build_zones
+
+    key = json.dumps(scenario.model_dump(mode="json")["zones"], sort_keys=True)
+    if key not in _ZONE_CACHE:
+        try:
+            zones = build_zones(scenario)
+        except (KeyError, ValueError):
+            return None
+        if len(_ZONE_CACHE) > 16:
+            _ZONE_CACHE.clear()
+        _ZONE_CACHE[key] = zones
+    return _ZONE_CACHE[key]
 
 
 def validate_scenario(scenario: Scenario) -> list[Problem]:

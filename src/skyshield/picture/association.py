@@ -1,8 +1,8 @@
 """Global nearest neighbour association on gated sparse pairs.
 
 The gated pairs form a bipartite graph; its connected components are independent problems.
-Components of one pair (the vast majority in a spread-out raid) are assigned directly,
-vectorised; only the remaining clusters are solved exactly with
+Components with a single track or a single plot (the vast majority in a spread-out raid) are
+solved directly and vectorised (the cheapest pair is optimal); only the remaining clusters are solved exactly with
 `scipy.optimize.linear_sum_assignment` on a small dense matrix with one "miss" column per
 track. The cost is thus about the number of gated pairs (N log N from the gating), not N x M.
 """
@@ -36,11 +36,19 @@ class GNNWith2DAssignment:
         graph = coo_matrix((np.ones(ti.size), (ti, n_tracks + pi)), shape=(nodes, nodes)).tocsr()
         _, label = connected_components(graph, directed=False)
         comp = label[ti]
-        size = np.bincount(comp, minlength=label.max() + 1)
-        single = size[comp] == 1
-        out_t = [ti[single]]
-        out_p = [pi[single]]
-        multi = np.nonzero(~single)[0]
+        n_comp = int(label.max()) + 1
+        # distinct tracks and plots per component
+        nt = np.bincount(comp[_first(comp * n_tracks + ti)], minlength=n_comp)
+        npl = np.bincount(comp[_first(comp * n_plots + pi)], minlength=n_comp)
+        star = (nt[comp] == 1) | (npl[comp] == 1)
+        # one track (or one plot) in the component: the cheapest pair is the optimum
+        s_idx = np.nonzero(star)[0]
+        order = s_idx[np.lexsort((cost[s_idx], comp[s_idx]))]
+        best = order[np.r_[True, comp[order][1:] != comp[order][:-1]]] if order.size else order
+        best = best[cost[best] < self.miss_cost + 1e-12]
+        out_t = [ti[best]]
+        out_p = [pi[best]]
+        multi = np.nonzero(~star)[0]
         if multi.size:
             order = multi[np.argsort(comp[multi], kind="stable")]
             cs = comp[order]
@@ -49,12 +57,17 @@ class GNNWith2DAssignment:
                 sel = order[a:b]
                 ut, lt = np.unique(ti[sel], return_inverse=True)
                 up, lp = np.unique(pi[sel], return_inverse=True)
-                nt, npl = ut.size, up.size
-                C = np.full((nt, npl + nt), _BIG)
+                nt_, np_ = ut.size, up.size
+                C = np.full((nt_, np_ + nt_), _BIG)
                 C[lt, lp] = cost[sel]
-                C[np.arange(nt), npl + np.arange(nt)] = self.miss_cost
+                C[np.arange(nt_), np_ + np.arange(nt_)] = self.miss_cost
                 rows, cols = linear_sum_assignment(C)
-                hit = (cols < npl) & (C[rows, cols] < _BIG)
+                hit = (cols < np_) & (C[rows, cols] < _BIG)
                 out_t.append(ut[rows[hit]])
                 out_p.append(up[cols[hit]])
         return np.concatenate(out_t), np.concatenate(out_p)
+
+
+def _first(key: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each distinct key."""
+    return np.unique(key, return_index=True)[1]

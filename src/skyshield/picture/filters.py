@@ -121,17 +121,20 @@ def transition(
 def combine(state: ModeState) -> tuple[np.ndarray, np.ndarray]:
     """Moment-matched single Gaussian (x (N,6), P (N,6,6)) of the mode mixture."""
     mu = state.mu
-    if mu.shape[1] == 1:
+    n, m = mu.shape
+    if m == 1:
         return state.x[:, 0], state.P[:, 0]
-    x = np.einsum("nm,nmi->ni", mu, state.x)
+    x = (mu[:, None, :] @ state.x)[:, 0]
     dx = state.x - x[:, None, :]
-    P = np.einsum("nm,nmij->nij", mu, state.P + dx[..., :, None] * dx[..., None, :])
+    w = np.sqrt(mu)[..., None] * dx  # (N,M,6): spread of the means as a weighted outer sum
+    P = (mu[:, None, :] @ state.P.reshape(n, m, 36)).reshape(n, 6, 6)
+    P += np.swapaxes(w, 1, 2) @ w
     return x, P
 
 
 def _predict_modes(state: ModeState, F: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """x⁻ = F x, P⁻ = F P Fᵀ + Q per track and mode."""
-    x = np.einsum("nmij,nmj->nmi", F, state.x)
+    x = (F @ state.x[..., None])[..., 0]
     P = F @ state.P @ np.swapaxes(F, -1, -2) + Q
     return x, P
 
@@ -145,10 +148,10 @@ def _update_modes(
     PHt = P[..., :, :3]  # (N,M,6,3)
     K = PHt @ Si
     nu = z[:, None, :] - x[..., :3]
-    x_new = x + np.einsum("nmij,nmj->nmi", K, nu)
+    x_new = x + (K @ nu[..., None])[..., 0]
     P_new = P - K @ np.swapaxes(PHt, -1, -2)
     P_new = 0.5 * (P_new + np.swapaxes(P_new, -1, -2))
-    d2 = np.einsum("nmi,nmij,nmj->nm", nu, Si, nu)
+    d2 = (nu[..., None, :] @ Si @ nu[..., None])[..., 0, 0]
     ll = -0.5 * (d2 + np.log(np.maximum(det3(S), 1e-300)) + 3 * LOG2PI)
     return x_new, P_new, ll
 
@@ -197,6 +200,7 @@ class IMMFilter(CVFilter):
     q_turn: float = 1.0  # CT modes horizontal noise density [m²/s³]
     turn_rate: float = 0.06  # CT modes turn rate magnitude [rad/s] (~2 g at 300 m/s)
     sojourn: float = 90.0  # mean time spent in a mode [s]
+    p_cv0: float = 0.9  # probability of the CV mode at initiation [-]
 
     @property
     def n_modes(self) -> int:
@@ -208,22 +212,31 @@ class IMMFilter(CVFilter):
         w = np.array([0.0, self.turn_rate, -self.turn_rate])
         return w, np.array([self.q_h, self.q_turn, self.q_turn]), np.full(3, self.q_v)
 
+    def initiate(self, z: np.ndarray, R: np.ndarray, vel_sigma: np.ndarray) -> ModeState:
+        """One-point initiation as `CVFilter`, starting in the CV mode with `p_cv0`."""
+        state = super().initiate(z, R, vel_sigma)
+        state.mu[:, 0] = self.p_cv0
+        state.mu[:, 1:] = (1.0 - self.p_cv0) / (self.n_modes - 1)
+        return state
+
     def predict(self, state: ModeState, dt: np.ndarray) -> ModeState:
         """IMM interaction (mixing) then per-mode prediction over dt (N,) [s]."""
         dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
-        M = self.n_modes
+        n, M = state.mu.shape
         p_sw = 1.0 - np.exp(-dt / self.sojourn)  # (N,)
-        Pi = np.broadcast_to(p_sw[:, None, None] / (M - 1), (dt.size, M, M)).copy()
+        Pi = np.broadcast_to(p_sw[:, None, None] / (M - 1), (n, M, M)).copy()
         Pi[:, np.arange(M), np.arange(M)] = 1.0 - p_sw[:, None]
-        c = np.einsum("ni,nij->nj", state.mu, Pi)  # predicted mode probabilities
+        c = (state.mu[:, None, :] @ Pi)[:, 0]  # predicted mode probabilities (N, M)
         mix = state.mu[:, :, None] * Pi / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}
-        x0 = np.einsum("nij,nik->njk", mix, state.x)
-        dx = state.x[:, :, None, :] - x0[:, None, :, :]  # (N, i, j, 6)
-        P0 = np.einsum("nij,nikl->njkl", mix, state.P) + np.einsum(
-            "nij,nijk,nijl->njkl", mix, dx, dx
-        )
-        w, qh, qv = self._modes()
-        F, Q = transition(dt, w, qh, qv)
+        mixT = np.swapaxes(mix, 1, 2)  # (N, j, i)
+        x0 = mixT @ state.x  # (N, j, 6)
+        P0 = (mixT @ state.P.reshape(n, M, 36)).reshape(n, M, 6, 6)
+        # spread: sum_i mu_{i|j} (x_i - x0_j)(x_i - x0_j)^T as W^T W with W = sqrt(mu) dx
+        dx = state.x[:, None, :, :] - x0[:, :, None, :]  # (N, j, i, 6)
+        w = np.sqrt(mixT)[..., None] * dx
+        P0 += np.swapaxes(w, -1, -2) @ w
+        wr, qh, qv = self._modes()
+        F, Q = transition(dt, wr, qh, qv)
         x, P = _predict_modes(ModeState(x0, P0, c), F, Q)
         return ModeState(x, P, c)
 

@@ -52,3 +52,18 @@ class MahalanobisGate:
         d2 = np.einsum("ni,nij,nj->n", nu, inv3(S), nu)
         keep = (d2 <= self.gate) & np.isfinite(d2)
         return ti[keep], pi[keep], d2[keep]
+
+    def test(
+        self,
+        ti: np.ndarray,
+        pi: np.ndarray,
+        pos: np.ndarray,
+        Ppos: np.ndarray,
+        z: np.ndarray,
+        R: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Exact chi-square test of given candidate pairs (track ti, plot pi); the survivors."""
+        nu = z[pi] - pos[ti]
+        d2 = np.einsum("ni,nij,nj->n", nu, inv3(Ppos[ti] + R[pi]), nu)
+        keep = (d2 <= self.gate) & np.isfinite(d2)
+        return ti[keep], pi[keep], d2[keep]

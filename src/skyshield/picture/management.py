@@ -5,8 +5,11 @@ plots within its first `confirm_n` revisit intervals (`revisit` s, the slowest s
 expected); one that fails is deleted. A track without plots coasts (its prediction grows)
 and is deleted after `tentative_coast` s (tentative) or `coast_time` s (confirmed), or when
 its position uncertainty exceeds `max_pos_sigma`. Track numbers come from a counter and are
-never reused. Two confirmed tracks whose full states agree (chi-square, 6 dof) are one
-target tracked twice; the younger number is dropped.
+never reused. Two confirmed tracks are merged only when their full states agree (chi-square,
+6 dof) *and* for `merge_scans` consecutive scans only one of them took a plot (a sensor
+gives one target one plot per scan); two tracks both updated in the same scan are two
+targets, however close (a formation), and are never merged. The merged track keeps the
+older number.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ class TrackTable:
     speed: np.ndarray  # smoothed speed for classification [m/s]
     alt: np.ndarray  # smoothed altitude for classification [m]
     n_feat: np.ndarray  # number of feature samples [-]
+    xc: np.ndarray  # (N,6) moment-matched state at t_update [m, m/s]
+    Pc: np.ndarray  # (N,6,6) its covariance
+    dup_partner: np.ndarray  # number of the track this one may duplicate, -1 none [-]
+    dup_count: np.ndarray  # consecutive scans of duplicate evidence against dup_partner [-]
 
     @classmethod
     def empty(cls, n_modes: int) -> TrackTable:
@@ -51,6 +58,10 @@ class TrackTable:
             speed=np.zeros(0),
             alt=np.zeros(0),
             n_feat=np.zeros(0, np.int64),
+            xc=np.zeros((0, 6)),
+            Pc=np.zeros((0, 6, 6)),
+            dup_partner=np.zeros(0, np.int64),
+            dup_count=np.zeros(0, np.int64),
         )
 
     def __len__(self) -> int:
@@ -87,6 +98,7 @@ class MNManager:
     max_pos_sigma: float = 30_000.0  # delete when sqrt(trace P_pos) exceeds this [m]
     merge_probability: float = 0.99  # chi-square quantile for duplicate detection [-]
     merge_radius: float = 5_000.0  # only tracks closer than this are tested [m]
+    merge_scans: int = 4  # consecutive scans of duplicate evidence before merging [-]
 
     def confirm(self, table: TrackTable) -> None:
         """Confirm tentative tracks that reached M plots inside their N-interval window."""
@@ -102,22 +114,70 @@ class MNManager:
         lost = pos_var > self.max_pos_sigma**2
         return ~(expired | too_old | lost)
 
-    def duplicates(self, x: np.ndarray, P: np.ndarray, table: TrackTable) -> np.ndarray:
-        """Mask of confirmed tracks that duplicate an older confirmed track (same t, x, P)."""
-        drop = np.zeros(len(table), bool)
+    def duplicates(
+        self, table: TrackTable, x: np.ndarray, P: np.ndarray, updated: np.ndarray
+    ) -> np.ndarray:
+        """Accumulate duplicate evidence after one scan batch; mask of rows to drop.
+
+        x (N,6), P (N,6,6) are all tracks at the batch time; `updated` (N,) bool marks the
+        tracks that took a plot of this batch. A pair of confirmed tracks is *close* when the
+        chi-square test on the difference of their full states (6 dof, S = Pa + Pb) passes.
+        One sensor gives a target at most one plot per scan, so a close pair where exactly
+        one track took a plot is evidence for one target tracked twice (+1), and a pair where
+        both took a plot is proof of two targets (the count is reset): drones in close
+        formation are both updated scan after scan and are never merged. After
+        `merge_scans` consecutive pieces of evidence the pair is merged: the track that took
+        the plot keeps its state and inherits the older number and start time.
+        """
+        n = len(table)
+        drop = np.zeros(n, bool)
         idx = np.nonzero(table.confirmed)[0]
-        if idx.size < 2:
+        if idx.size < 2 or not updated.any():
             return drop
         pairs = cKDTree(x[idx, :3]).query_pairs(self.merge_radius, output_type="ndarray")
         if pairs.size == 0:
             return drop
         a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
+        touched = updated[a] | updated[b]
+        a, b = a[touched], b[touched]
+        if a.size == 0:
+            return drop
         d = x[a] - x[b]
         S = P[a] + P[b]
-        ok = np.linalg.cond(S) < 1e12
         d2 = np.full(a.size, np.inf)
-        d2[ok] = np.einsum("ni,ni->n", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
-        dup = d2 < chi2.ppf(self.merge_probability, 6)
-        younger = np.where(table.number[a] > table.number[b], a, b)
-        drop[younger[dup]] = True
+        ok = np.isfinite(S).all(axis=(1, 2)) & (np.linalg.det(S) > 0)
+        if ok.any():
+            d2[ok] = np.einsum("ni,ni->n", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
+        close = d2 < chi2.ppf(self.merge_probability, 6)
+        a, b, d2 = a[close], b[close], d2[close]
+        both = updated[a] & updated[b]
+        # evidence for one target: per track keep only its closest such partner
+        one = ~both
+        trk = np.concatenate([a[one], b[one]])
+        oth = np.concatenate([b[one], a[one]])
+        dd = np.concatenate([d2[one], d2[one]])
+        order = np.argsort(dd, kind="stable")
+        trk, oth = trk[order], oth[order]
+        trk, first = np.unique(trk, return_index=True)
+        oth = oth[first]
+        same = table.dup_partner[trk] == table.number[oth]
+        table.dup_count[trk] = np.where(same, table.dup_count[trk] + 1, 1)
+        table.dup_partner[trk] = table.number[oth]
+        # proof of two targets: reset
+        two = np.concatenate([a[both], b[both]])
+        table.dup_count[two] = 0
+        table.dup_partner[two] = -1
+        # merge pairs with enough consecutive evidence (rare: a short Python loop)
+        ripe = one & (
+            ((table.dup_count[a] >= self.merge_scans) & (table.dup_partner[a] == table.number[b]))
+            | ((table.dup_count[b] >= self.merge_scans) & (table.dup_partner[b] == table.number[a]))
+        )
+        for i, j in zip(a[ripe], b[ripe], strict=True):
+            if drop[i] or drop[j]:
+                continue
+            keep, lose = (i, j) if updated[i] else (j, i)
+            table.number[keep] = min(table.number[keep], table.number[lose])
+            table.t_init[keep] = min(table.t_init[keep], table.t_init[lose])
+            table.dup_count[keep], table.dup_partner[keep] = 0, -1
+            drop[lose] = True
         return drop

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from skyshield.picture.association import GNNWith2DAssignment
 from skyshield.picture.classify import SpeedAltitudeClassifier
-from skyshield.picture.filters import CVFilter, IMMFilter, ModeState, combine, det3
+from skyshield.picture.filters import CVFilter, IMMFilter, ModeState, combine, det3, transition
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.tracks import Tracks
@@ -44,7 +45,8 @@ class TrackerConfig:
     q_turn: float = 1.0  # CT-mode horizontal white-acceleration density [m²/s³]
     q_vertical: float = 0.5  # vertical white-acceleration density [m²/s³]
     turn_rate: float = 0.06  # CT-mode turn rate [rad/s]
-    sojourn: float = 90.0  # IMM mean mode duration [s]
+    sojourn: float = 600.0  # IMM mean mode duration [s]
+    p_cv0: float = 0.9  # IMM probability of the CV mode at initiation [-]
     init_vel_sigma: tuple[float, float, float] = (150.0, 150.0, 15.0)  # new-track velocity [m/s]
     gate_probability: float = 0.9999  # chi-square gate probability (3 dof) [-]
     neighbours: int = 6  # nearest plots tested per track [-]
@@ -84,7 +86,14 @@ class Tracker:
         self.config = config or TrackerConfig()
         cfg = self.config
         self.filter_: CVFilter = (
-            IMMFilter(cfg.q_cv, cfg.q_vertical, cfg.q_turn, cfg.turn_rate, cfg.sojourn)
+            IMMFilter(
+                q_h=cfg.q_cv,
+                q_v=cfg.q_vertical,
+                q_turn=cfg.q_turn,
+                turn_rate=cfg.turn_rate,
+                sojourn=cfg.sojourn,
+                p_cv0=cfg.p_cv0,
+            )
             if cfg.filter == "imm"
             else CVFilter(cfg.q_cv, cfg.q_vertical)
         )
@@ -147,50 +156,101 @@ class Tracker:
         Rs = [p.R[order[bounds[i] : bounds[i + 1]]] for i in seq]
         return zs, Rs, tb[seq]
 
+    def _extrapolate(self, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cheap CV extrapolation of every track's combined state: position (N,3), var trace.
+
+        Used to pick the tracks worth a full filter prediction, for the deletion test and for
+        duplicate checks; the trace includes the largest process noise of the filter.
+        """
+        tab, cfg = self.table_, self.config
+        xc, Pc = tab.xc, tab.Pc
+        pos = xc[:, :3] + dt[:, None] * xc[:, 3:]
+        tr = lambda M: np.trace(M, axis1=1, axis2=2)  # noqa: E731
+        q = 2.0 * max(cfg.q_cv, cfg.q_turn) + cfg.q_vertical
+        var = (
+            tr(Pc[:, :3, :3])
+            + 2.0 * dt * tr(Pc[:, :3, 3:])
+            + dt**2 * tr(Pc[:, 3:, 3:])
+            + q * dt**3 / 3.0
+        )
+        return pos, var
+
+    def _candidates(
+        self, z: np.ndarray, R: np.ndarray, dt: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate (track, plot) pairs that may pass the gate (k-d tree on the plots).
+
+        For each track's `k` nearest plots a conservative Euclidean bound of the chi-square
+        gate (|ν|² <= gate · trace(S)) around the cheap extrapolation, widened by the drift of
+        a coordinated turn; only the tracks passing it are predicted exactly.
+        """
+        pos, var = self._extrapolate(dt)
+        speed = np.linalg.norm(self.table_.xc[:, 3:], axis=1)
+        tr_r = np.trace(R, axis1=1, axis2=2)
+        turn = self.config.turn_rate if self.config.filter == "imm" else 0.0
+        margin = 0.5 * turn * speed * dt**2 + 100.0
+        var2 = 2.0 * np.maximum(var, 0.0)
+        bound = np.sqrt(self.gate_.gate * (var2 + tr_r.max())) + margin
+        k = min(self.gate_.k, z.shape[0])
+        dist, j = cKDTree(z).query(pos, k=k, distance_upper_bound=float(bound.max()))
+        dist, j = dist.reshape(-1, k), j.reshape(-1, k)
+        hit = j < z.shape[0]
+        tr_rj = np.where(hit, tr_r[np.minimum(j, z.shape[0] - 1)], 0.0)
+        ok = hit & (dist <= np.sqrt(self.gate_.gate * (var2[:, None] + tr_rj)) + margin[:, None])
+        ti, slot = np.nonzero(ok)
+        return ti, j[ti, slot]
+
     def _process(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
-        """One scan batch: predict, gate, associate, update, initiate, manage."""
+        """One scan batch: predict (gateable tracks only), gate, associate, update, manage."""
         tab = self.table_
         m = z.shape[0]
         used = np.zeros(m, bool)
+        updated = np.zeros(len(tab), bool)
         if len(tab):
-            pred = self.filter_.predict(tab.state, tb - tab.t_update)
-            xc, Pc = combine(pred)
-            trk_all, plt_all = [], []
-            for stage in (tab.confirmed, ~tab.confirmed):
-                tsel = np.nonzero(stage)[0]
-                psel = np.nonzero(~used)[0]
-                if tsel.size == 0 or psel.size == 0:
-                    continue
-                ti, pi, d2 = self.gate_.pairs(xc[tsel, :3], Pc[tsel, :3, :3], z[psel], R[psel])
-                at, ap = self.associator_.associate(ti, pi, d2, tsel.size, psel.size)
-                trk_all.append(tsel[at])
-                plt_all.append(psel[ap])
-                used[psel[ap]] = True
-            if trk_all:
-                ti = np.concatenate(trk_all)
-                pi = np.concatenate(plt_all)
-                if ti.size:
-                    upd = self.filter_.update(pred.take(ti), z[pi], R[pi])
-                    tab.state.put(ti, upd)
-                    tab.t_update[ti] = tb
-                    had_velocity = tab.hits[ti] >= 1
-                    tab.hits[ti] += 1
-                    xu, _ = combine(upd)
-                    sp, al, nf = self.classifier_.update_features(
-                        tab.speed[ti], tab.alt[ti], tab.n_feat[ti], xu
-                    )
-                    f = ti[had_velocity]
-                    tab.speed[f], tab.alt[f], tab.n_feat[f] = (
-                        sp[had_velocity],
-                        al[had_velocity],
-                        nf[had_velocity],
-                    )
-            pos_var = np.trace(Pc[:, :3, :3], axis1=1, axis2=2)
-            dup = self.config.manager.duplicates(xc, Pc, tab) if ti_any(trk_all) else None
-            self._manage(tb, pos_var, dup)
+            dt = np.maximum(tb - tab.t_update, 0.0)
+            ct, cp = self._candidates(z, R, dt)
+            if ct.size:
+                cand, cti = np.unique(ct, return_inverse=True)
+                pred = self.filter_.predict(tab.state.take(cand), dt[cand])
+                xc, Pc = combine(pred)
+                ti, pi, d2 = self.gate_.test(cti, cp, xc[:, :3], Pc[:, :3, :3], z, R)
+                conf = tab.confirmed[cand]
+                trk_all, plt_all = [], []
+                for stage in (conf[ti], ~conf[ti]):
+                    sel = stage & ~used[pi]
+                    if not sel.any():
+                        continue
+                    at, ap = self.associator_.associate(ti[sel], pi[sel], d2[sel], cand.size, m)
+                    trk_all.append(at)
+                    plt_all.append(ap)
+                    used[ap] = True
+                if trk_all and ti_any(trk_all):
+                    ci = np.concatenate(trk_all)
+                    pi = np.concatenate(plt_all)
+                    self._apply(pred.take(ci), cand[ci], z[pi], R[pi], tb)
+                    updated[cand[ci]] = True
+            self._manage(tb, updated)
         free = np.nonzero(~used)[0]
         if free.size:
             self._initiate(z[free], R[free], tb)
+
+    def _apply(self, pred: ModeState, rows: np.ndarray, z: np.ndarray, R: np.ndarray, tb: float):
+        """Filter update of the table rows `rows` (predicted `pred`) with their plots."""
+        tab = self.table_
+        upd = self.filter_.update(pred, z, R)
+        tab.state.put(rows, upd)
+        xu, Pu = combine(upd)
+        tab.xc[rows], tab.Pc[rows] = xu, Pu
+        tab.t_update[rows] = tb
+        had_velocity = tab.hits[rows] >= 1
+        tab.hits[rows] += 1
+        sp, al, nf = self.classifier_.update_features(
+            tab.speed[rows], tab.alt[rows], tab.n_feat[rows], xu
+        )
+        f = rows[had_velocity]
+        tab.speed[f] = sp[had_velocity]
+        tab.alt[f] = al[had_velocity]
+        tab.n_feat[f] = nf[had_velocity]
 
     def _initiate(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
         """Start tentative tracks on unassociated plots (numbers from the run counter)."""
@@ -208,25 +268,41 @@ class Tracker:
             speed=np.zeros(n),
             alt=z[:, 2].copy(),
             n_feat=np.zeros(n, np.int64),
+            xc=state.x[:, 0].copy(),
+            Pc=state.P[:, 0].copy(),
+            dup_partner=np.full(n, -1, np.int64),
+            dup_count=np.zeros(n, np.int64),
         )
         self.table_ = self.table_.extend(new)
 
-    def _manage(self, t: float, pos_var: np.ndarray | None, dup: np.ndarray | None = None) -> None:
-        """Confirm, then drop stale, lost and duplicate tracks at time t."""
+    def _manage(self, t: float, updated: np.ndarray | None) -> None:
+        """Confirm, then drop stale, lost and duplicate tracks at time t.
+
+        `updated` marks the tracks that took a plot in the batch just applied (None: no
+        batch, only the time-based rules run).
+        """
         tab = self.table_
         if len(tab) == 0:
             return
         mgr = self.config.manager
         mgr.confirm(tab)
-        if pos_var is None:
-            pred = self.filter_.predict(tab.state, np.maximum(t - tab.t_update, 0.0))
-            _, Pc = combine(pred)
-            pos_var = np.trace(Pc[:, :3, :3], axis1=1, axis2=2)
+        dt = np.maximum(t - tab.t_update, 0.0)
+        _, pos_var = self._extrapolate(dt)
         keep = mgr.keep_mask(tab, t, pos_var)
-        if dup is not None:
-            keep &= ~dup
+        if updated is not None and updated.any():
+            x, P = self._cv_at(dt)
+            keep &= ~mgr.duplicates(tab, x, P, updated)
         if not keep.all():
             self.table_ = tab.take(keep)
+
+    def _cv_at(self, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Combined states of all tracks extrapolated dt with the CV model (x (N,6), P)."""
+        cfg = self.config
+        F, Q = transition(dt, np.zeros(1), [cfg.q_cv], [cfg.q_vertical])
+        F, Q = F[:, 0], Q[:, 0]
+        x = (F @ self.table_.xc[..., None])[..., 0]
+        P = F @ self.table_.Pc @ np.swapaxes(F, -1, -2) + Q
+        return x, P
 
 
 def ti_any(parts: list[np.ndarray]) -> bool:

@@ -108,8 +108,8 @@ def _xy(lat: float, lon: float) -> np.ndarray:
 def fabricate_run(out: Path, scenario: Scenario | None = None, seed: int = 1,
                   dt: float = 10.0, with_tracks: bool = False) -> Path:
     """Write a fabricated run folder (contract of docs/contracts.md) to `out`; return it."""
-    from skyshield.report.scene import latlon_of
     from skyshield.report.rundir import scenario_yaml
+    from skyshield.report.scene import latlon_of
 
     sc = scenario or dev_scenario()
     rng = np.random.default_rng(seed)

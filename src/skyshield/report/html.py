@@ -141,8 +141,6 @@ def _meta(run: RunData, packed: dict) -> dict:
         cat[m] = rows["nation"].map({c: i for i, c in enumerate(NATIONS)}).fillna(0)
     cat[kind == 2] = CLASSES.index("unknown")
     packed.update(obj_cat=cat, obj_info=info, obj_info2=info2)
-    threat_states = _enum_names("skyshield.world.threats", "ThreatStatus",
-                                ["Pending", "Flying", "Destroyed", "Impacted", "Expired"])
     air_states = _enum_names("skyshield.world.aircraft", "AircraftState",
                              ["Ready", "Alert", "Scramble", "Transit", "Patrol", "Intercept",
                               "Rtb", "Turnaround"])
@@ -158,10 +156,9 @@ def _meta(run: RunData, packed: dict) -> dict:
         "threatTypes": types,
         "targets": targets,
         "aircraftLabels": labels,
-        "stateNames": [threat_states, air_states, ["Tentative", "Confirmed", "Coasting",
+        "stateNames": [["Flying"] * 8, air_states, ["Tentative", "Confirmed", "Coasting",
                                                    "Deleted"]],
-        "visibleStates": [[threat_states.index("Flying")] if "Flying" in threat_states else None,
-                          airborne, None],
+        "visibleStates": [None, airborne, None],
     }
 
 
@@ -207,9 +204,29 @@ def _palette() -> dict:
     return pal
 
 
+def _in_flight(run: RunData) -> pd.DataFrame:
+    """Trajectory rows, threats kept only between their launch and their outcome.
+
+    The per-threat table is the authority on when a threat flies, whatever the `state`
+    column of threat samples holds (a status, or the class).
+    """
+    tr = run.trajectories
+    th = run.threats.drop_duplicates("id").set_index("id")
+    is_th = (tr["kind"] == "threat").to_numpy()
+    if not is_th.any() or th.empty:
+        return tr
+    ids = tr.loc[is_th, "id"].to_numpy()
+    t = tr.loc[is_th, "t"].to_numpy(np.float64)
+    t_l = pd.to_numeric(th["t_launch"], errors="coerce").reindex(ids).to_numpy(np.float64)
+    t_o = pd.to_numeric(th["t_outcome"], errors="coerce").reindex(ids).to_numpy(np.float64)
+    keep = np.ones(len(tr), bool)
+    keep[is_th] = ~((t < np.nan_to_num(t_l, nan=-np.inf)) | (t > np.nan_to_num(t_o, nan=np.inf)))
+    return tr[keep]
+
+
 def replay_payload(run: RunData, scene: Scene) -> dict:
     """Everything the replay needs, JSON-ready (typed arrays as base64)."""
-    packed = packing.pack_trajectories(run.trajectories)
+    packed = packing.pack_trajectories(_in_flight(run))
     meta = _meta(run, packed)
     return {
         "timeline": packing.encode(packed),
@@ -324,7 +341,8 @@ def _exchange_html(run: RunData) -> str:
     return (
         '<div class="exchange" id="cost-exchange">'
         f'<div class="row"><span>Value destroyed per dollar spent</span></div>'
-        f'<div class="ratio">{ratio}</div>'
+        f'<div class="ratio" style="color:{"#2fbf71" if x["ratio"] >= 1 else "#ff8a3d"}">'
+        f"{ratio}</div>"
         f'<div class="row"><span>Coalition spent (munitions + flying hours)</span>'
         f"<b>{_usd(x['spent_usd'])}</b></div>"
         f'<div class="bar" style="width:{100 * x["spent_usd"] / top:.1f}%;background:#5b9cff">'

@@ -74,16 +74,18 @@ def _frames(t: np.ndarray) -> tuple[float, float]:
     ut = np.unique(t)
     if ut.size < 2:
         return float(ut[0]) if ut.size else 0.0, 10.0
-    dt = float(np.median(np.diff(ut)))
-    return float(ut[0]), dt if dt > 0 else 10.0
+    d = np.diff(ut)
+    dt = float(d[d > 1e-6].min())  # the sampling period (gaps are multiples of it)
+    return float(ut[0]), dt
 
 
 def pack_trajectories(traj: pd.DataFrame, q: float | None = None,
                       t0: float | None = None, dt: float | None = None,
-                      pending_state: int | None = 0) -> dict:
+                      pending_state: int | None = None) -> dict:
     """Pack `trajectories.parquet` rows (t, kind, id, lat, lon, alt, state) for the replay.
 
-    Threat rows in `pending_state` (not launched yet) are dropped. Returns a dict of plain numbers and numpy arrays (see the module docstring); `encode`
+    Threat rows in `pending_state` (not launched yet), if given, are dropped.
+    Returns a dict of plain numbers and numpy arrays (see the module docstring); `encode`
     turns it into JSON-ready base64 strings.
     """
     n = len(traj)

@@ -117,7 +117,11 @@ def plot_intercept_map(ax: Axes, run: RunData, scene: Scene) -> list:
     ax.set_title("Where threats were destroyed")
     ax.set_xlabel("x east [km]")
     ax.set_ylabel("y north [km]")
-    ax.legend(loc="lower left", fontsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="lower left", fontsize=7)
+    else:
+        artists.append(ax.text(0.5, 0.5, "no threat destroyed in this run", ha="center",
+                               transform=ax.transAxes, color=MAP["text_muted"], zorder=9))
     return artists
 
 
@@ -154,7 +158,7 @@ def plot_nation_share(ax: Axes, run: RunData) -> list:
     metrics = [("sorties", "Sorties"), ("flight_hours", "Flight hours"), ("shots", "Shots"),
                ("kills", "Kills")]
     artists = []
-    for i, (col, label) in enumerate(metrics):
+    for i, (col, _) in enumerate(metrics):
         tot = float(df[col].sum())
         left = 0.0
         for nation, v in df[col].items():

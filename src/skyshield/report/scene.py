@@ -219,7 +219,7 @@ def build_scene(scenario: Scenario) -> Scene:
     target_places = [p for p in lib.library().places if lib.fold(p.name) in targets]
     core = sites + bases + patrols + [r for r in radars if r.attrs["kind"] == "ground"]
     core += [_point(p.name, p.lat, p.lon) for p in target_places]
-    view = _view(core, zones)
+    view = _view(core, [])  # zones may span whole countries: frame the declared points
     vx0, vx1, vy0, vy1 = view
 
     def in_view(p: Point, margin: float = 0.0) -> bool:

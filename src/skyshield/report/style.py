@@ -98,6 +98,7 @@ def dark_style() -> Iterator[None]:
         "font.size": 9,
         "axes.spines.top": False,
         "axes.spines.right": False,
+        "svg.fonttype": "none",  # SVG text stays text: searchable, editable in slides
     }
     with mpl.rc_context(rc):
         yield

@@ -222,9 +222,12 @@ def plot_launch_areas(ax: Axes, scene: Scene) -> list:
         if x0 <= la.x <= x1 and y0 <= la.y <= y1:
             artists += ax.plot(la.x, la.y, marker="v", ms=8, color=MAP["launch"], mec="white",
                                mew=0.6, ls="none", zorder=7)
-            artists.append(ax.annotate(text, (la.x, la.y), xytext=(7, 0),
+            left = la.x < x1 - 0.15 * (x1 - x0)
+            artists.append(ax.annotate(text, (la.x, la.y), xytext=(7 if left else -7, 0),
                                        textcoords="offset points", fontsize=6.5, va="center",
-                                       color=MAP["launch"], zorder=8, path_effects=HALO))
+                                       color=MAP["launch"], zorder=8, path_effects=HALO,
+                                       ha="left" if left else "right",
+                                       clip_on=True))
             continue
         dx, dy = la.x - cx, la.y - cy
         m = 0.035 * (x1 - x0)
@@ -282,7 +285,7 @@ def _scale_bar(ax: Axes, scene: Scene | None = None) -> list:
     x0, x1 = ax.get_xlim()
     nice = [25, 50, 100, 200, 250, 500]
     km = min(nice, key=lambda k: abs(k - (x1 - x0) / 6))
-    artists = basemap.draw_scale_bar(ax, km, loc=(0.80, 0.04))
+    artists = basemap.draw_scale_bar(ax, km, loc=(0.03, 0.03))
     for a in artists:
         if hasattr(a, "set_edgecolor"):
             a.set_edgecolor(MAP["text"])
@@ -321,9 +324,15 @@ def _order_of_battle(scenario: Scenario) -> str:
         for sq in n.squadrons:
             lines.append(f"  {n.nation}  {sq.count:>2} × {sq.aircraft}  ({sq.base})")
     lines += ["", "RAID"]
+    by_type: dict[str, list] = {}
     for w in scenario.raid.waves:
-        lines.append(f"  {w.count:>4} × {w.threat}  {w.launch_area}"
-                     f"  T+{w.window_min[0]:g}–{w.window_min[1]:g}′")
+        rec = by_type.setdefault(w.threat, [0, set(), w.window_min[0], w.window_min[1]])
+        rec[0] += w.count
+        rec[1].add(w.launch_area)
+        rec[2], rec[3] = min(rec[2], w.window_min[0]), max(rec[3], w.window_min[1])
+    for name, (n, areas, t0, t1) in by_type.items():
+        lines.append(f"  {n:>4} × {name}  T+{t0:g}–{t1:g} min, {len(areas)} area"
+                     f"{'s' if len(areas) > 1 else ''}")
     if scenario.air_defence:
         lines += ["", f"UKRAINIAN AIR DEFENCE  {len(scenario.air_defence)} sites"]
     return "\n".join(lines)
@@ -348,7 +357,9 @@ def render_map(scenario: Scenario, out: Path, fmt: Sequence[str] = ("png", "svg"
                  color=MAP["text"])
         n_threats = sum(w.count for w in scenario.raid.waves)
         n_air = sum(sq.count for n in scenario.coalition for sq in n.squadrons)
-        sub = (f"{scenario.description}  ·  " if scenario.description else "") + (
+        desc = scenario.description if len(scenario.description) < 110 else (
+            scenario.description[:107].rsplit(" ", 1)[0] + "…")
+        sub = (f"{desc}  ·  " if desc else "") + (
             f"{n_threats:,} threats in {len(scenario.raid.waves)} waves  ·  {n_air} coalition "
             f"aircraft  ·  start {scenario.epoch:%Y-%m-%d %H:%M} UTC, "
             f"{scenario.duration_min / 60:g} h")

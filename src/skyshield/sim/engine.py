@@ -23,11 +23,18 @@ from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass, library
 from skyshield.model.scenario import Scenario
 from skyshield.picture.perfect import PerfectPicture
+from skyshield.picture.tracker import Tracker
 from skyshield.picture.tracks import Tracks
-from skyshield.sim.build import BASKET_M, build_forces
+from skyshield.sim.build import BASKET_M, build_forces, build_radars
 from skyshield.sim.events import EventKind, EventLog
 from skyshield.sim.result import RunResult, Trajectories
-from skyshield.world.aircraft import AIRBORNE, RESERVE_S, AircraftState
+from skyshield.world.aircraft import (
+    AIRBORNE,
+    INTERCEPT,
+    RESERVE_S,
+    SCRAMBLE,
+    AircraftState,
+)
 from skyshield.world.airspace import AirspaceMonitor
 from skyshield.world.raid import generate_raid
 from skyshield.world.threats import ThreatStatus
@@ -46,7 +53,10 @@ class EngineConfig:
     decide_period_s: float = 5.0  # re-planning period of the assigner [s]
     patrol_period_s: float = 30.0  # patrol relief check period [s]
     replay_dt_s: float = 10.0  # replay sampling period [s]
-    depth_period_s: float = 10.0  # depth-into-Ukraine sampling period [s]
+    depth_period_s: float = 30.0  # depth-into-Ukraine sampling period [s]
+    monitor_period_s: float = 5.0  # airspace and fratricide bookkeeping period [s]
+    picture_period_s: float = 5.0  # perfect-picture refresh period [s] (tracked: every scan)
+    gbad_period_s: float = 2.0  # Ukrainian fire-control cycle [s]
 
 
 class Engine:
@@ -78,6 +88,7 @@ class Engine:
         self.type_names = np.array([tt.name for tt in types], dtype=object)
         self.type_cost = np.array([tt.unit_cost_usd for tt in types], float)
         self.gbad_engageable = np.array([tt.cls != ThreatClass.ballistic for tt in types], bool)
+        self.type_rcs = np.array([tt.rcs_m2 for tt in types], float)
         self.forces = build_forces(sc)
         self.fleet = self.forces.fleet
         self.on_alert = [s.on_alert for m in sc.coalition for s in m.squadrons]
@@ -87,7 +98,11 @@ class Engine:
         self.events = EventLog()
         self.shots = Shots()
         self.picture = PerfectPicture(sc.picture.nominal_sigma_m, sc.picture.nominal_sigma_ms)
-        self.tracks = Tracks.empty()
+        self.tracker = Tracker() if cfg.picture == "tracked" else None
+        self.radars = build_radars(sc, self.type_rcs) if cfg.picture == "tracked" else None
+        self._set_tracks(Tracks.empty(), 0.0)
+        self.detections: list[tuple[np.ndarray, np.ndarray]] = []
+        self.n_plots = 0
         n = len(self.fleet)
         self.eng_track = np.full(n, -1, np.int64)  # track number engaged by each aircraft
         self.eng_weapon = np.zeros(n, np.int64)
@@ -112,39 +127,60 @@ class Engine:
         self.traj = Trajectories()
 
     # --------------------------------------------------------------------- run
-    def run(self, progress: Callable[[float, float], None] | None = None) -> RunResult:
-        """Fly the whole scenario; `progress(t, duration)` is called every simulated minute."""
-        t0 = wallclock.perf_counter()
+    def start(self) -> Engine:
+        """Build the run's world at t = 0 (called by `run` and `run_until`)."""
         self._setup()
         cfg, dt = self.config, self.scenario.tick_s
-        n_ticks = int(round(self.scenario.duration_s / dt))
-        every = {
-            name: max(1, int(round(p / dt)))
-            for name, p in (
-                ("decide", cfg.decide_period_s),
-                ("patrol", cfg.patrol_period_s),
-                ("replay", cfg.replay_dt_s),
-                ("depth", cfg.depth_period_s),
-            )
-        }
-        minute = max(1, int(round(60.0 / dt)))
-        for k in range(1, n_ticks + 1):
-            t = k * dt
-            self._move(t, dt)  # world moves
-            self._resolve_shots(t)  # weapons in flight arrive
+        self.dt = dt
+        self.k = 0
+        self.t = 0.0
+        self.every = {name: max(1, int(round(p / dt))) for name, p in (
+            ("decide", cfg.decide_period_s), ("patrol", cfg.patrol_period_s),
+            ("replay", cfg.replay_dt_s), ("depth", cfg.depth_period_s),
+            ("monitor", cfg.monitor_period_s), ("picture", cfg.picture_period_s),
+            ("gbad", cfg.gbad_period_s))}
+        self.wall0 = wallclock.perf_counter()
+        return self
+
+    def step(self) -> None:
+        """One tick, stages in their fixed order."""
+        self.k += 1
+        k, dt, every = self.k, self.dt, self.every
+        t = self.t = k * dt
+        self._move(t, dt)  # world moves
+        self._resolve_shots(t)  # weapons in flight arrive
+        if k % every["gbad"] == 0:
             self._ukrainian_defence(t)  # Ukrainian sites fire
-            self._monitor(t, dt, depth=k % every["depth"] == 0)
-            if k % every["patrol"] == 1 or k == 1:
-                self._patrols(t)
-            self._sense(t)  # sensing -> picture
-            if k % every["decide"] == 0:
-                self._decide(t)  # decide -> orders
-            self._engagements(t)  # orders -> world: fly intercepts, release weapons
-            if k % every["replay"] == 0:
-                self._sample(t)
-            if progress is not None and k % minute == 0:
-                progress(t, self.scenario.duration_s)
-        return self._finish(n_ticks * dt, wallclock.perf_counter() - t0)
+        if k % every["monitor"] == 0:
+            self._monitor(t, every["monitor"] * dt, depth=k % every["depth"] == 0)
+        if k % every["patrol"] == 1 or k == 1:
+            self._patrols(t)
+        self._sense(t, k % every["picture"] == 0)  # sensing -> picture
+        if k % every["decide"] == 0:
+            self._decide(t)  # decide -> orders
+        self._engagements(t)  # orders -> world: fly intercepts, release weapons
+        if k % every["replay"] == 0:
+            self._sample(t)
+
+    def run_until(self, t_stop: float) -> Engine:
+        """Start if needed and step until simulated time `t_stop` [s]; returns self."""
+        if not hasattr(self, "k"):
+            self.start()
+        n = int(round(min(t_stop, self.scenario.duration_s) / self.dt))
+        while self.k < n:
+            self.step()
+        return self
+
+    def run(self, progress: Callable[[float, float], None] | None = None) -> RunResult:
+        """Fly the whole scenario; `progress(t, duration)` is called every simulated minute."""
+        self.start()
+        n_ticks = int(round(self.scenario.duration_s / self.dt))
+        minute = max(1, int(round(60.0 / self.dt)))
+        while self.k < n_ticks:
+            self.step()
+            if progress is not None and self.k % minute == 0:
+                progress(self.t, self.scenario.duration_s)
+        return self._finish(n_ticks * self.dt, wallclock.perf_counter() - self.wall0)
 
     # ------------------------------------------------------------------ stages
     def _move(self, t: float, dt: float) -> None:
@@ -248,7 +284,8 @@ class Engine:
 
     def _ukrainian_defence(self, t: float) -> None:
         """Ukrainian sites engage threats inside their zones (with the hold-fire policy)."""
-        if not len(self.sites):
+        sites = self.sites
+        if not len(sites) or not (sites.active & (sites.magazine > 0) & (sites.next_t <= t)).any():
             return
         th = self.th
         engageable = (th.status == ThreatStatus.FLYING) & self.gbad_engageable[th.type_idx]
@@ -325,16 +362,14 @@ class Engine:
         if depth and inside_ukr.any():
             idx = np.flatnonzero(inside_ukr)
             lat, lon, _ = THEATRE.to_lla(fl.pos[idx])
-            b = borders()
-            d = np.min([b.distance_to_border(lat, lon, c) for c in sorted(NATO)], axis=0)
+            d = borders().distance_to_any(lat, lon, NATO)
             self.depth_max[idx] = np.maximum(self.depth_max[idx], d)
             self.depth_sum[idx] += d
             self.depth_n[idx] += 1
         if depth and air.any():
             idx = np.flatnonzero(air)
             lat, lon, _ = THEATRE.to_lla(fl.pos[idx])
-            b = borders()
-            d = np.min([b.distance_to_border(lat, lon, c) for c in ("BLR", "RUS")], axis=0)
+            d = borders().distance_to_any(lat, lon, ("BLR", "RUS"))
             self.closest_blr_rus[idx] = np.minimum(self.closest_blr_rus[idx], d)
         if len(self.sites):
             risk = air & self.sites.in_zone(fl.pos).any(axis=0)
@@ -388,11 +423,29 @@ class Engine:
                 fl.send_to_station(pool, np.full(len(pool), i), st.center[i], st.radius[i])
                 fl.launch(pool, S.TRANSIT, np.full(len(pool), 300.0))
 
-    def _sense(self, t: float) -> None:
-        """Build the picture the decide stage will see."""
+    def _sense(self, t: float, refresh: bool) -> None:
+        """Build the picture the decide stage will see: perfect, or radars + tracker."""
         th = self.th
+        if self.tracker is None:
+            if refresh:
+                alive = np.flatnonzero(th.status == ThreatStatus.FLYING)
+                self._set_tracks(self.picture.update(alive, th.pos[alive], th.vel[alive], t,
+                                                     cls=th.cls[alive]), t)
+            return
         alive = np.flatnonzero(th.status == ThreatStatus.FLYING)
-        self.tracks = self.picture.update(alive, th.pos[alive], th.vel[alive], t, cls=th.cls[alive])
+        plots = self.radars.scan(t, th.pos[alive], th.type_idx[alive], alive, self.sense_rng,
+                                 t_prev=t - self.dt, truth_vel=th.vel[alive])
+        if len(plots):
+            self.detections.append((plots.t, plots.truth_id))
+            self.n_plots += len(plots)
+        if len(plots) or refresh:
+            self._set_tracks(self.tracker.update(plots, t).confirmed_only(), t)
+
+    def _set_tracks(self, tracks: Tracks, t: float) -> None:
+        """Publish a new picture (and an index of its track numbers for fast lookups)."""
+        self.tracks, self.tracks_t = tracks, t
+        self.track_order = np.argsort(tracks.number, kind="stable")
+        self.track_sorted = tracks.number[self.track_order]
 
     def _busy_tracks(self) -> np.ndarray:
         """Track numbers already engaged (an aircraft on them or a weapon in flight)."""
@@ -487,29 +540,28 @@ class Engine:
         if not len(eng):
             return
         # engagements whose aircraft left the fight (bingo, landed) end
-        gone = ~np.isin(fl.state[eng], (S.INTERCEPT, S.SCRAMBLE))
+        st = fl.state[eng]
+        gone = (st != INTERCEPT) & (st != SCRAMBLE)
         if gone.any():
             self.eng_track[eng[gone]] = -1
             eng = eng[~gone]
-        tracks = self.tracks
-        order = np.argsort(tracks.number)
-        pos = np.searchsorted(tracks.number[order], self.eng_track[eng])
-        pos = np.minimum(pos, max(len(order) - 1, 0))
-        found = (
-            (len(order) > 0) & (tracks.number[order][pos] == self.eng_track[eng])
-            if len(order)
-            else np.zeros(len(eng), bool)
-        )
+        tracks, order, numbers = self.tracks, self.track_order, self.track_sorted
+        if len(numbers):
+            pos = np.minimum(np.searchsorted(numbers, self.eng_track[eng]), len(numbers) - 1)
+            found = numbers[pos] == self.eng_track[eng]
+        else:
+            pos, found = np.zeros(len(eng), np.int64), np.zeros(len(eng), bool)
         lost = eng[~found]
         if len(lost):  # the track ended (destroyed or dropped): back to the station
             fl.release(lost)
             self.eng_track[lost] = -1
         eng, rows = eng[found], order[pos[found]]
-        flying = fl.state[eng] == S.INTERCEPT
+        flying = fl.state[eng] == INTERCEPT
         eng, rows = eng[flying], rows[flying]
         if not len(eng):
             return
-        x = tracks.x[rows]
+        x = tracks.x[rows].copy()
+        x[:, :3] += x[:, 3:] * (t - self.tracks_t)  # extrapolate the picture to now
         table = self.forces.table
         w = self.eng_weapon[eng]
         cos_a = aspect_cos(x[:, :2], x[:, 3:5], fl.pos[eng, :2])

@@ -148,6 +148,7 @@
       this.time = 0; this.playing = false; this.speed = opts.speed || 60;
       this.timeline = null; this.events = null;
       this._listeners = [];
+      this.stats = {frames: 0, drawMs: 0}; // frames drawn, total draw time [ms]
       this._dirty = true; this._last = null; this._mouse = null; this._hover = -1;
       this._tmp = {x: 0, y: 0, alt: 0, state: 0}; this._tmp2 = {x: 0, y: 0, alt: 0, state: 0};
       this._buildStatic();
@@ -279,7 +280,9 @@
       this._last = now;
       if (this._dirty && this._W) {
         this._dirty = false;
+        const t0 = performance.now();
         this.draw();
+        this.stats.frames++; this.stats.drawMs += performance.now() - t0;
         if (!this._drawnOnce) { this._drawnOnce = true; if (this.opts.onFirstFrame) this.opts.onFirstFrame(this); }
       }
       requestAnimationFrame(this._loop);
@@ -355,12 +358,22 @@
       this._drawHover();
     }
 
-    _label(text, x, y, colour, size, align, weight) {
+    /* Draw a haloed label; with `avoid`, skip it if it would overlap one already placed. */
+    _label(text, x, y, colour, size, align, weight, avoid) {
       const ctx = this.ctx;
       ctx.font = (weight || "500") + " " + size + "px Inter, 'Segoe UI', system-ui, sans-serif";
       ctx.textAlign = align || "left"; ctx.textBaseline = "middle";
+      if (this._placed) {
+        const w = ctx.measureText(text).width;
+        const x0 = align === "center" ? x - w / 2 : align === "right" ? x - w : x;
+        const r = [x0 - 1, y - size / 2 - 1, x0 + w + 1, y + size / 2 + 1];
+        if (avoid && this._placed.some((p) => !(r[2] < p[0] || p[2] < r[0] || r[3] < p[1] || p[3] < r[1])))
+          return false;
+        this._placed.push(r);
+      }
       ctx.lineWidth = 3; ctx.strokeStyle = this.pal.sea; ctx.lineJoin = "round";
       ctx.strokeText(text, x, y); ctx.fillStyle = colour; ctx.fillText(text, x, y);
+      return true;
     }
 
     _drawPoints() {
@@ -376,6 +389,8 @@
         ctx.fillStyle = pal.country_label; ctx.fillText(c.name.toUpperCase(), x, y);
         ctx.restore();
       }
+      this._placed = [];
+      const labels = [];
       for (const c of sc.cities) {
         const [x, y] = this._toScreen(c.x, c.y);
         const r = c.population > 500000 ? 3.5 : c.population > 150000 ? 2.6 : 1.9;
@@ -383,14 +398,15 @@
           ctx.strokeStyle = pal.leak; ctx.lineWidth = 1; ctx.stroke(); }
         ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI); ctx.fillStyle = pal.city; ctx.fill();
         if (this.layers.labels && (c.population > 200000 || c.target || zoom > 1.8))
-          this._label(c.name, x + r + 4, y - 6, c.target ? "#ffd0d6" : pal.city, 11);
+          labels.push([c.target ? 2 : 3, -c.population, c.name, x + r + 4, y - 6,
+            c.target ? "#ffd0d6" : pal.city, 11, "left", "500"]);
       }
       for (const s of sc.sites) {
         const [x, y] = this._toScreen(s.x, s.y);
         ctx.beginPath(); ctx.moveTo(x, y - 6); ctx.lineTo(x + 5, y + 4); ctx.lineTo(x - 5, y + 4);
         ctx.closePath(); ctx.fillStyle = pal.gbad; ctx.fill();
         ctx.strokeStyle = pal.sea; ctx.lineWidth = 1; ctx.stroke();
-        if (this.layers.labels && zoom > 1.4) this._label(s.name, x + 8, y + 8, pal.gbad, 10);
+        if (this.layers.labels && zoom > 1.4) labels.push([4, 0, s.name, x + 8, y + 8, pal.gbad, 10, "left", "500"]);
       }
       for (const r of sc.radars) {
         const [x, y] = this._toScreen(r.x, r.y);
@@ -403,12 +419,12 @@
         ctx.fillStyle = pal.nations[b.nation] || "#aaa";
         ctx.fillRect(x - 5, y - 5, 10, 10);
         ctx.strokeStyle = "#fff"; ctx.lineWidth = 1.2; ctx.strokeRect(x - 5, y - 5, 10, 10);
-        if (this.layers.labels) this._label(b.name, x + 9, y + 1, pal.nations[b.nation], 11, "left", "600");
+        if (this.layers.labels) labels.push([0, 0, b.name, x + 9, y + 1, pal.nations[b.nation], 11, "left", "600"]);
       }
       for (const p of sc.patrols) {
         const [x, y] = this._toScreen(p.x, p.y);
         if (this.layers.labels && zoom > 1.2)
-          this._label(p.name, x, y - p.radius_km * this.view.scale - 8, pal.nations[p.nation], 10, "center");
+          labels.push([5, 0, p.name, x, y - p.radius_km * this.view.scale - 8, pal.nations[p.nation], 10, "center", "500"]);
       }
       for (const la of sc.launch_areas) {
         const [x, y] = this._toScreen(la.x, la.y);
@@ -416,8 +432,11 @@
         ctx.beginPath(); ctx.moveTo(x - 6, y - 5); ctx.lineTo(x + 6, y - 5); ctx.lineTo(x, y + 6);
         ctx.closePath(); ctx.fillStyle = pal.launch; ctx.fill();
         ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
-        this._label(la.name, x + 9, y, pal.launch, 11);
+        labels.push([1, 0, la.name, x + 9, y, pal.launch, 11, "left", "500"]);
       }
+      labels.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (const l of labels) this._label(l[2], l[3], l[4], l[5], l[6], l[7], l[8], true);
+      this._placed = null;
     }
 
     _drawOffscreen() {

@@ -33,6 +33,9 @@ class AircraftState(IntEnum):
     TURNAROUND = 7  # on the ground, refuelling and rearming
 
 
+# plain ints for the hot path (an IntEnum attribute lookup costs a microsecond)
+READY, ALERT, SCRAMBLE, TRANSIT, PATROL, INTERCEPT, RTB, TURNAROUND = range(8)
+
 AIRBORNE = np.array(
     [
         s
@@ -139,71 +142,78 @@ class Fleet:
     # -------------------------------------------------------------------- step
     def step(self, dt: float) -> dict[str, np.ndarray]:
         """Advance every aircraft by `dt` seconds; return indices of state changes."""
-        S = AircraftState
         st = self.state
         # ground timers
-        ground_wait = (st == S.SCRAMBLE) | (st == S.TURNAROUND)
-        self.timer[ground_wait] -= dt
-        done = ground_wait & (self.timer <= 0)
-        took_off = np.flatnonzero(done & (st == S.SCRAMBLE))
-        ready = np.flatnonzero(done & (st == S.TURNAROUND))
-        st[took_off] = self.after_scramble[took_off]
-        self.sorties[took_off] += 1
-        st[ready] = S.READY
-        self.fuel_s[ready] = self.endurance_s[ready]
-        self.rounds[ready] = self.rounds_full[ready]
+        ground_wait = (st == SCRAMBLE) | (st == TURNAROUND)
+        took_off = ready = _EMPTY
+        if ground_wait.any():
+            self.timer[ground_wait] -= dt
+            done = ground_wait & (self.timer <= 0)
+            if done.any():
+                took_off = np.flatnonzero(done & (st == SCRAMBLE))
+                ready = np.flatnonzero(done & (st == TURNAROUND))
+                st[took_off] = self.after_scramble[took_off]
+                self.sorties[took_off] += 1
+                st[ready] = READY
+                self.fuel_s[ready] = self.endurance_s[ready]
+                self.rounds[ready] = self.rounds_full[ready]
 
         air = AIRBORNE[st]
+        if not air.any():
+            return {"took_off": took_off, "on_station": _EMPTY, "landed": _EMPTY,
+                    "bingo": _EMPTY, "bingo_fuel": _EMPTY_BOOL}
         # goals per state (intercept goals are set by orders)
-        to_station = air & ((st == S.TRANSIT) | (st == S.PATROL))
-        rel = self.pos[:, :2] - self.station_center[:, :2]
-        ang = np.arctan2(rel[:, 1], rel[:, 0]) + ORBIT_LEAD_RAD
-        orbit_pt = (
-            self.station_center[:, :2]
-            + self.station_radius[:, None] * np.c_[np.cos(ang), np.sin(ang)]
-        )
-        patrol = to_station & (st == S.PATROL)
-        transit = to_station & (st == S.TRANSIT)
-        self.goal[patrol, :2] = orbit_pt[patrol]
+        patrol = st == PATROL
+        transit = st == TRANSIT
+        rtb = st == RTB
+        if patrol.any():
+            c = self.station_center[patrol]
+            rel = self.pos[patrol, :2] - c[:, :2]
+            ang = np.arctan2(rel[:, 1], rel[:, 0]) + ORBIT_LEAD_RAD
+            r = self.station_radius[patrol]
+            self.goal[patrol, 0] = c[:, 0] + r * np.cos(ang)
+            self.goal[patrol, 1] = c[:, 1] + r * np.sin(ang)
+            self.goal[patrol, 2] = c[:, 2]
         self.goal[transit] = self.station_center[transit]
-        self.goal[to_station, 2] = self.station_center[to_station, 2]
-        rtb = air & (st == S.RTB)
         self.goal[rtb] = self.base[rtb]
 
         # kinematics: fly straight at the goal at the state's speed
-        speed = np.where(st == S.INTERCEPT, self.dash_ms, self.cruise_ms)
+        dash = st == INTERCEPT
+        speed = np.where(dash, self.dash_ms, self.cruise_ms)
         d = self.goal[:, :2] - self.pos[:, :2]
         dist = np.hypot(d[:, 0], d[:, 1])
-        step = np.minimum(speed * dt, dist)
-        unit = d / np.maximum(dist, 1e-9)[:, None]
-        move = air[:, None] * unit * step[:, None]
+        frac = np.where(air, np.minimum(speed * dt, dist) / np.maximum(dist, 1e-9), 0.0)
+        move = d * frac[:, None]
         dz = np.clip(self.goal[:, 2] - self.pos[:, 2], -CLIMB_MS * dt, CLIMB_MS * dt) * air
         self.vel[:, :2] = move / dt
         self.vel[:, 2] = dz / dt
         self.pos[:, :2] += move
         self.pos[:, 2] += dz
-        self.flight_s[air] += dt
-        self.fuel_s[air] -= dt * np.where(st[air] == S.INTERCEPT, DASH_BURN, 1.0)
+        self.flight_s += dt * air
+        self.fuel_s -= dt * air * np.where(dash, DASH_BURN, 1.0)
 
         # transitions
         arrived = np.flatnonzero(transit & (dist <= self.station_radius * 1.05))
-        st[arrived] = S.PATROL
+        st[arrived] = PATROL
         landed = np.flatnonzero(rtb & (dist <= LAND_RADIUS_M))
-        st[landed] = S.TURNAROUND
-        self.timer[landed] = self.turnaround_s[landed]
-        self.pos[landed] = self.base[landed]
-        self.vel[landed] = 0.0
-        self.station[landed] = -1
-        self.target[landed] = -1
-        bingo_fuel = air & (st != S.RTB) & (self.fuel_s < self.time_to_base() + RESERVE_S)
-        winchester = air & (st != S.RTB) & (self.rounds.sum(axis=1) == 0)
+        if len(landed):
+            st[landed] = TURNAROUND
+            self.timer[landed] = self.turnaround_s[landed]
+            self.pos[landed] = self.base[landed]
+            self.vel[landed] = 0.0
+            self.station[landed] = -1
+            self.target[landed] = -1
+        flying = air & ~rtb
+        home = np.hypot(*(self.pos[:, :2] - self.base[:, :2]).T) / self.cruise_ms
+        bingo_fuel = flying & (self.fuel_s < home + RESERVE_S)
+        winchester = flying & (self.rounds.sum(axis=1) == 0)
         bingo = np.flatnonzero(bingo_fuel | winchester)
-        st[bingo] = S.RTB
-        self.target[bingo] = -1
-        return {
-            "took_off": took_off,
-            "on_station": arrived,
-            "landed": landed,
-            "bingo": bingo,
-            "bingo_fuel": bingo_fuel[bingo],
-        }
+        if len(bingo):
+            st[bingo] = RTB
+            self.target[bingo] = -1
+        return {"took_off": took_off, "on_station": arrived, "landed": landed,
+                "bingo": bingo, "bingo_fuel": bingo_fuel[bingo]}
+
+
+_EMPTY = np.zeros(0, np.int64)
+_EMPTY_BOOL = np.zeros(0, bool)

@@ -59,7 +59,15 @@ class Sites:
         `hold` is an optional (M, N) mask of site/threat pairs under a hold-fire order.
         """
         ready = np.flatnonzero(self.active & (self.magazine > 0) & (self.next_t <= t))
-        cand = np.flatnonzero(engageable)
+        if len(ready) == 0:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0, bool)
+        # cheap prefilter: the bounding box of the ready sites' circles
+        r = self.range_m[ready]
+        x, y = xyz[:, 0], xyz[:, 1]
+        box = (x >= (self.pos[ready, 0] - r).min()) & (x <= (self.pos[ready, 0] + r).max())
+        box &= (y >= (self.pos[ready, 1] - r).min()) & (y <= (self.pos[ready, 1] + r).max())
+        cand = np.flatnonzero(engageable & box)
         if len(ready) == 0 or len(cand) == 0:
             empty = np.zeros(0, np.int64)
             return empty, empty, np.zeros(0, bool)

@@ -1,0 +1,139 @@
+"""Why may (or may not) each coalition aircraft engage a track: the ROE, explained.
+
+`explain_track` runs a scenario to a time, assesses the picture, judges the chosen track
+against every coalition aircraft with `decide.roe.evaluate`, and returns an `Explanation`:
+plain rows (for scripts and tests), a text form (``str()``) and a rich table
+(``console.print(explanation)``) for the ``skyshield roe explain`` command.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from skyshield.decide.assess import NATO_ORDER, Assessment, _run_until, assess_tracks
+from skyshield.decide.roe import Reason, compile_rules, evaluate, required_horizon_s
+from skyshield.geo.frame import THEATRE
+from skyshield.model.library import ThreatClass
+from skyshield.model.scenario import Scenario
+
+__all__ = ["Explanation", "explain_pairs", "explain_track"]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One track judged against every coalition aircraft."""
+
+    track: int  # track number
+    t: float  # time [s]
+    summary: list[str]  # the track: class, where, where to, p(NATO), value
+    rows: list[dict[str, Any]]  # per aircraft: id, nation, squadron, state, lat, lon,
+    #                             allowed, reason (text), also (other failing rules), delay_s
+
+    def __str__(self) -> str:
+        head = [f"track {self.track} at {_clock(self.t)}"] + [f"  {s}" for s in self.summary]
+        body = []
+        for r in self.rows:
+            also = f" (also: {', '.join(r['also'])})" if r["also"] else ""
+            delay = f", national approval {r['delay_s']:.0f} s" if r["delay_s"] > 0 else ""
+            body.append(f"  #{r['aircraft']:<3} {r['nation']} {r['squadron']:<28} "
+                        f"{r['state']:<10} {r['reason']}{delay}{also}")
+        return "\n".join(head + body)
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=f"track {self.track} at {_clock(self.t)}", expand=True)
+        for col in ("aircraft", "nation", "squadron", "state", "position", "decision",
+                    "also failing", "approval"):
+            table.add_column(col, overflow="fold")
+        for r in self.rows:
+            style = "green" if r["allowed"] else "red"
+            table.add_row(
+                str(r["aircraft"]), r["nation"], r["squadron"], r["state"],
+                f"{r['lat']:.2f}, {r['lon']:.2f}", Text(r["reason"], style=style),
+                ", ".join(r["also"]), f"{r['delay_s']:.0f} s" if r["delay_s"] > 0 else "",
+            )
+        return Group(*(Text(s) for s in self.summary), table)
+
+
+def _clock(t: float) -> str:
+    m = int(round(t)) // 60
+    return f"{m // 60:02d}:{m % 60:02d}"
+
+
+def explain_pairs(rules: dict, a: Assessment, row: int, nations: np.ndarray,
+                  shooter_lat: np.ndarray, shooter_lon: np.ndarray) -> list[dict[str, Any]]:
+    """Judge assessment row `row` against shooters; one dict per shooter."""
+    sub = _select(a, np.array([row]))
+    perm = evaluate(rules, sub.lat, sub.lon, sub.alt, sub.cls, nations, shooter_lat,
+                    shooter_lon, sub)
+    out = []
+    for j in range(len(nations)):
+        first = Reason(int(perm.reason[0, j]))
+        also = [r.name.lower() for r in perm.reasons(0, j) if r != first]
+        out.append({"allowed": bool(perm.allowed[0, j]), "code": first.name,
+                    "reason": first.text, "also": also, "delay_s": float(perm.delay[0, j])})
+    return out
+
+
+def _select(a: Assessment, rows: np.ndarray) -> Assessment:
+    """The assessment restricted to some rows (every per-track array indexed)."""
+    from dataclasses import fields, replace
+
+    n = len(a)
+    kw = {f.name: getattr(a, f.name)[rows] for f in fields(a)
+          if isinstance(getattr(a, f.name), np.ndarray) and getattr(a, f.name).shape[:1] == (n,)}
+    return replace(a, **kw)
+
+
+def explain_track(scenario: Scenario, at_s: float, track_number: int,
+                  picture: str = "perfect") -> Explanation:
+    """Run `scenario` to `at_s` and explain, for every coalition aircraft, whether it may
+    engage track `track_number` there and then, and by which rule. Raises `KeyError` (with
+    the track numbers present) if there is no such track at that time."""
+    from skyshield.sim.engine import Engine, EngineConfig
+    from skyshield.world.aircraft import AircraftState
+
+    eng = _run_until(Engine(scenario, EngineConfig(picture=picture)), at_s)
+    tracks = eng.tracks
+    a = assess_tracks(tracks, at_s, max(20 * 60.0, required_horizon_s(scenario)))
+    hit = np.flatnonzero(a.number == track_number)
+    if not len(hit):
+        some = ", ".join(str(n) for n in np.sort(a.number)[:20])
+        raise KeyError(f"no track {track_number} at {_clock(at_s)} (tracks: {some or 'none'})")
+    i = int(hit[0])
+    rules = getattr(eng, "rules", None) or compile_rules(scenario)
+    fl = eng.fleet
+    slat, slon, _ = THEATRE.to_lla(fl.pos)
+    judged = explain_pairs(rules, a, i, fl.nation, slat, slon)
+    squadrons = [s.name for m in scenario.coalition for s in m.squadrons]
+    rows = []
+    for j, jd in enumerate(judged):
+        rows.append({
+            "aircraft": j, "nation": str(fl.nation[j]),
+            "squadron": squadrons[int(fl.squadron[j])],
+            "state": AircraftState(int(fl.state[j])).name.lower(),
+            "lat": float(slat[j]), "lon": float(slon[j]), **jd,
+        })
+    cls = list(ThreatClass)[int(a.cls[i])].value.replace("_", " ")
+    ttb = ", ".join(f"{c} {a.t_to_border[i, k] / 60:.1f} min"
+                    for k, c in enumerate(NATO_ORDER) if np.isfinite(a.t_to_border[i, k]))
+    summary = [
+        f"{cls} at {a.lat[i]:.3f}, {a.lon[i]:.3f}, {a.alt[i]:.0f} m over "
+        f"{a.country[i] or 'no country'}; value {a.value[i]:.1f}",
+        *a.reasons[i],
+    ]
+    if ttb:
+        summary.append(f"time to NATO borders: {ttb}")
+    for nation, nr in rules.items():
+        p = nr.trigger_p(a)
+        if p is not None:
+            trig = nr.rules.trigger
+            summary.append(f"{nation} trigger: p(in {trig.airspace} airspace within "
+                           f"{trig.within_min:g} min) = {p[i]:.2f} (needs {trig.probability:g})")
+    return Explanation(int(track_number), float(at_s), summary, rows)
