@@ -79,5 +79,103 @@ def schema(
         out.print(f"wrote {out_file}")
 
 
+DEFAULT_SCENARIO = "western-night"
+OptScenarioArg = Annotated[
+    str,
+    typer.Argument(help="scenario file, or a built-in name (default: western-night)"),
+]
+
+
+def _load(scenario: str):  # noqa: ANN202 - returns a Scenario, or exits with the problems
+    try:
+        return load_scenario(scenario)
+    except ScenarioError as e:
+        for p in e.problems:
+            err.print(str(p), markup=False, highlight=False, soft_wrap=True)
+        err.print(f"[red]{len(e.problems)} problem(s)[/red]: scenario refused")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def simulate(
+    scenario: OptScenarioArg = DEFAULT_SCENARIO,
+    seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="run folder (default: runs/NAME-seedN)")
+    ] = None,
+    picture: Annotated[
+        str, typer.Option(help="air picture: 'tracked' (radars + tracker) or 'perfect' (truth)")
+    ] = "tracked",
+    assign: Annotated[str, typer.Option(help="weapon-target assignment solver")] = "greedy",
+    report: Annotated[bool, typer.Option(help="write the HTML report into the run folder")] = True,
+) -> None:
+    """Fly a whole raid and print what the coalition achieved and risked.
+
+    Writes events.parquet, threats.parquet, aircraft.parquet, trajectories.parquet,
+    metrics.json, the scenario as run and run.json into the run folder, and the HTML
+    report in its report/ sub-folder.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from skyshield.report.console import summary
+    from skyshield.sim.run import run_scenario
+
+    sc = _load(scenario)
+    seed = sc.seed if seed is None else seed
+    out_dir = out_dir or Path("runs") / f"{sc.name}-seed{seed}"
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.fields[clock]}"), TimeElapsedColumn(),
+                  console=err, transient=False) as bar:
+        task = bar.add_task(f"simulating {sc.name} (seed {seed}, {picture} picture)",
+                            total=sc.duration_s, clock="00:00")
+
+        def progress(t: float, total: float) -> None:
+            bar.update(task, completed=t, clock=f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}")
+
+        try:
+            result = run_scenario(sc, seed=seed, picture=picture, assign=assign,
+                                  progress=progress)
+        except ValueError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2) from None
+    result.write(out_dir)
+    out.print(summary(result.metrics))
+    out.print(f"run folder: [bold]{out_dir}[/bold]")
+    if report:
+        from skyshield.report.html import build_report
+
+        out.print(f"report: [bold]{build_report(out_dir)}[/bold]")
+
+
+@app.command("report")
+def report_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `skyshield simulate`")],
+) -> None:
+    """Re-render the HTML report of a run folder from its files."""
+    from skyshield.report.html import build_report
+
+    if not (run_dir / "metrics.json").exists():
+        err.print(f"[red]error:[/red] {run_dir} is not a run folder (no metrics.json)")
+        raise typer.Exit(1)
+    out.print(f"report: [bold]{build_report(run_dir)}[/bold]")
+
+
+@app.command("map")
+def map_cmd(
+    scenario: OptScenarioArg = DEFAULT_SCENARIO,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="PNG file (an SVG is written beside it)")
+    ] = None,
+) -> None:
+    """Draw the theatre: borders, zones, bases, radars, air defence, cities, launch areas."""
+    from skyshield.report.theatre_map import render_map
+
+    sc = _load(scenario)
+    out_file = out_file or Path(f"{sc.name}-map.png")
+    paths = render_map(sc, out_file.with_suffix(""), fmt=("png", "svg"))
+    for p in paths:
+        out.print(f"wrote [bold]{p}[/bold]")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

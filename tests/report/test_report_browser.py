@@ -80,7 +80,8 @@ def test_slider_moves_the_picture(page, artifacts: Path) -> None:
     assert np.abs(a - b).mean() > 0.05
     assert (np.abs(a - b).sum(axis=2) > 30).sum() > 200  # many pixels changed
     assert abs(page.evaluate("replay.time") - (tl[0] + 0.75 * (tl[1] - tl[0]))) < 1.0
-    page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate(f"replay.setTime({tl[0] + 0.97 * (tl[1] - tl[0])}); window.scrollTo(0, 0)")
+    page.wait_for_timeout(250)
     page.mouse.move(5, 5)
     page.screenshot(path=str(artifacts / "report_top.png"))
     page.screenshot(path=str(artifacts / "report_full.png"), full_page=True)

@@ -302,8 +302,10 @@ class Assessment:
             cls = list(ThreatClass)[int(self.cls[i])].value.replace("_", " ")
             r = [f"{cls}, {self.speed[i] * 3.6:.0f} km/h heading {self.heading_deg[i]:03.0f}"]
             if self.heading_places[i, 0]:
+                more = [str(n) for n in self.heading_places[i, 1:] if n]
+                also = f"; also ahead: {', '.join(more)}" if more else ""
                 r.append(f"heading for {self.heading_places[i, 0]} (value "
-                         f"{self.place_value[i]:g}) in {_mins(self.t_to_place[i])}")
+                         f"{self.place_value[i]:g}) in {_mins(self.t_to_place[i])}{also}")
             if self.country[i] in NATO_ORDER:
                 r.append(f"inside {self.country[i]} airspace")
             elif self.next_country[i]:

@@ -104,6 +104,19 @@ def scenario_json_schema() -> dict[str, Any]:
     return schema
 
 
+def dump_scenario(scenario: Scenario) -> str:
+    """The scenario as run, as YAML with every default filled in (loads back to an equal one)."""
+    import io
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # keep the schema's field order
+    buf = io.StringIO()
+    buf.write(f"# scenario {scenario.name!r} as run, defaults resolved (skyshield)\n")
+    yaml.dump(scenario.model_dump(mode="json"), buf)
+    return buf.getvalue()
+
+
 # ------------------------------------------------------------------------------ YAML
 def _parse_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     yaml = YAML(typ="rt")

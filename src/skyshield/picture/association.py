@@ -1,10 +1,11 @@
 """Global nearest neighbour association on gated sparse pairs.
 
 The gated pairs form a bipartite graph; its connected components are independent problems.
-Components with a single track or a single plot (the vast majority in a spread-out raid) are
-solved directly and vectorised (the cheapest pair is optimal); only the remaining clusters are solved exactly with
-`scipy.optimize.linear_sum_assignment` on a small dense matrix with one "miss" column per
-track. The cost is thus about the number of gated pairs (N log N from the gating), not N x M.
+Components with a single track or a single plot (the vast majority in a spread-out raid)
+are solved directly and vectorised (their cheapest pair is optimal); only the remaining
+clusters are solved exactly with `scipy.optimize.linear_sum_assignment` on a small dense
+matrix with one "miss" column per track. The cost is thus about the number of gated pairs
+(N log N from the gating), not N x M.
 """
 
 from __future__ import annotations

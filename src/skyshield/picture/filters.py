@@ -22,6 +22,7 @@ __all__ = [
     "IMMFilter",
     "ModeState",
     "combine",
+    "combine_position",
     "det3",
     "inv3",
     "transition",
@@ -91,7 +92,14 @@ def transition(
     dt: np.ndarray, omega: np.ndarray, q_h: np.ndarray, q_v: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """F, Q of shape (N, M, 6, 6) for time steps dt (N,) and modes (M,) (omega=0 is CV)."""
-    dt = np.asarray(dt, dtype=float)[:, None]
+    dt = np.asarray(dt, dtype=float)
+    if dt.size > 8:
+        # scans come at a few distinct intervals: build each once, then gather
+        u, inv = np.unique(dt, return_inverse=True)
+        if u.size < dt.size // 2:
+            F, Q = transition(u, omega, q_h, q_v)
+            return F[inv], Q[inv]
+    dt = dt[:, None]
     w = np.asarray(omega, dtype=float)[None, :]
     wt = w * dt
     small = np.abs(w) < 1e-9
@@ -128,6 +136,20 @@ def combine(state: ModeState) -> tuple[np.ndarray, np.ndarray]:
     dx = state.x - x[:, None, :]
     w = np.sqrt(mu)[..., None] * dx  # (N,M,6): spread of the means as a weighted outer sum
     P = (mu[:, None, :] @ state.P.reshape(n, m, 36)).reshape(n, 6, 6)
+    P += np.swapaxes(w, 1, 2) @ w
+    return x, P
+
+
+def combine_position(state: ModeState) -> tuple[np.ndarray, np.ndarray]:
+    """Position part only of `combine`: mean (N,3) and covariance (N,3,3) (for gating)."""
+    mu = state.mu
+    n, m = mu.shape
+    if m == 1:
+        return state.x[:, 0, :3], state.P[:, 0, :3, :3]
+    xm = state.x[..., :3]
+    x = (mu[:, None, :] @ xm)[:, 0]
+    w = np.sqrt(mu)[..., None] * (xm - x[:, None, :])
+    P = (mu[:, None, :] @ state.P[:, :, :3, :3].reshape(n, m, 9)).reshape(n, 3, 3)
     P += np.swapaxes(w, 1, 2) @ w
     return x, P
 
@@ -185,6 +207,10 @@ class CVFilter:
         x, P = _predict_modes(state, F, Q)
         return ModeState(x, P, state.mu.copy())
 
+    def extrapolate(self, state: ModeState, dt: np.ndarray) -> ModeState:
+        """Output prediction dt (N,) [s] ahead for display (same as `predict` for one mode)."""
+        return self.predict(state, dt)
+
     def update(self, state: ModeState, z: np.ndarray, R: np.ndarray) -> ModeState:
         """Predicted state updated with one position plot per track (z (N,3), R (N,3,3))."""
         x, P, _ = _update_modes(state.x, state.P, z, R)
@@ -239,6 +265,15 @@ class IMMFilter(CVFilter):
         F, Q = transition(dt, wr, qh, qv)
         x, P = _predict_modes(ModeState(x0, P0, c), F, Q)
         return ModeState(x, P, c)
+
+    def extrapolate(self, state: ModeState, dt: np.ndarray) -> ModeState:
+        """Output prediction: every mode with its own model, no interaction (cheaper than
+        `predict`; the same mixture when no mode switch happens within dt)."""
+        dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
+        wr, qh, qv = self._modes()
+        F, Q = transition(dt, wr, qh, qv)
+        x, P = _predict_modes(state, F, Q)
+        return ModeState(x, P, state.mu.copy())
 
     def update(self, state: ModeState, z: np.ndarray, R: np.ndarray) -> ModeState:
         """Per-mode Kalman update and mode-probability update from the likelihoods."""

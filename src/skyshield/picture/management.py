@@ -14,6 +14,7 @@ older number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -115,12 +116,17 @@ class MNManager:
         return ~(expired | too_old | lost)
 
     def duplicates(
-        self, table: TrackTable, x: np.ndarray, P: np.ndarray, updated: np.ndarray
+        self,
+        table: TrackTable,
+        pos: np.ndarray,
+        state_at: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+        updated: np.ndarray,
     ) -> np.ndarray:
         """Accumulate duplicate evidence after one scan batch; mask of rows to drop.
 
-        x (N,6), P (N,6,6) are all tracks at the batch time; `updated` (N,) bool marks the
-        tracks that took a plot of this batch. A pair of confirmed tracks is *close* when the
+        pos (N,3) are the track positions at the batch time, `state_at(rows)` gives the full
+        states (x (K,6), P (K,6,6)) of the given rows at that time; `updated` (N,) bool marks
+        the tracks that took a plot of this batch. A pair of confirmed tracks is *close* when the
         chi-square test on the difference of their full states (6 dof, S = Pa + Pb) passes.
         One sensor gives a target at most one plot per scan, so a close pair where exactly
         one track took a plot is evidence for one target tracked twice (+1), and a pair where
@@ -134,7 +140,7 @@ class MNManager:
         idx = np.nonzero(table.confirmed)[0]
         if idx.size < 2 or not updated.any():
             return drop
-        pairs = cKDTree(x[idx, :3]).query_pairs(self.merge_radius, output_type="ndarray")
+        pairs = cKDTree(pos[idx]).query_pairs(self.merge_radius, output_type="ndarray")
         if pairs.size == 0:
             return drop
         a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
@@ -142,8 +148,10 @@ class MNManager:
         a, b = a[touched], b[touched]
         if a.size == 0:
             return drop
-        d = x[a] - x[b]
-        S = P[a] + P[b]
+        xa, Pa = state_at(a)
+        xb, Pb = state_at(b)
+        d = xa - xb
+        S = Pa + Pb
         d2 = np.full(a.size, np.inf)
         ok = np.isfinite(S).all(axis=(1, 2)) & (np.linalg.det(S) > 0)
         if ok.any():

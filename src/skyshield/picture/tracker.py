@@ -27,7 +27,15 @@ from scipy.spatial import cKDTree
 
 from skyshield.picture.association import GNNWith2DAssignment
 from skyshield.picture.classify import SpeedAltitudeClassifier
-from skyshield.picture.filters import CVFilter, IMMFilter, ModeState, combine, det3, transition
+from skyshield.picture.filters import (
+    CVFilter,
+    IMMFilter,
+    ModeState,
+    combine,
+    combine_position,
+    det3,
+    transition,
+)
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.tracks import Tracks
@@ -128,7 +136,7 @@ class Tracker:
         tab = self.table_
         if len(tab) == 0:
             return Tracks.empty()
-        pred = self.filter_.predict(tab.state, np.nan_to_num(t - tab.t_update, nan=0.0))
+        pred = self.filter_.extrapolate(tab.state, np.nan_to_num(t - tab.t_update, nan=0.0))
         x, P = combine(pred)
         cls, conf = self.classifier_.classify(tab.speed, tab.alt, tab.n_feat)
         return Tracks(
@@ -212,8 +220,8 @@ class Tracker:
             if ct.size:
                 cand, cti = np.unique(ct, return_inverse=True)
                 pred = self.filter_.predict(tab.state.take(cand), dt[cand])
-                xc, Pc = combine(pred)
-                ti, pi, d2 = self.gate_.test(cti, cp, xc[:, :3], Pc[:, :3, :3], z, R)
+                xp, Pp = combine_position(pred)
+                ti, pi, d2 = self.gate_.test(cti, cp, xp, Pp, z, R)
                 conf = tab.confirmed[cand]
                 trk_all, plt_all = [], []
                 for stage in (conf[ti], ~conf[ti]):
@@ -287,21 +295,20 @@ class Tracker:
         mgr = self.config.manager
         mgr.confirm(tab)
         dt = np.maximum(t - tab.t_update, 0.0)
-        _, pos_var = self._extrapolate(dt)
+        pos, pos_var = self._extrapolate(dt)
         keep = mgr.keep_mask(tab, t, pos_var)
         if updated is not None and updated.any():
-            x, P = self._cv_at(dt)
-            keep &= ~mgr.duplicates(tab, x, P, updated)
+            keep &= ~mgr.duplicates(tab, pos, lambda rows: self._cv_at(rows, dt[rows]), updated)
         if not keep.all():
             self.table_ = tab.take(keep)
 
-    def _cv_at(self, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Combined states of all tracks extrapolated dt with the CV model (x (N,6), P)."""
+    def _cv_at(self, rows: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Combined states of table rows extrapolated dt with the CV model (x (K,6), P)."""
         cfg = self.config
         F, Q = transition(dt, np.zeros(1), [cfg.q_cv], [cfg.q_vertical])
         F, Q = F[:, 0], Q[:, 0]
-        x = (F @ self.table_.xc[..., None])[..., 0]
-        P = F @ self.table_.Pc @ np.swapaxes(F, -1, -2) + Q
+        x = (F @ self.table_.xc[rows][..., None])[..., 0]
+        P = F @ self.table_.Pc[rows] @ np.swapaxes(F, -1, -2) + Q
         return x, P
 
 

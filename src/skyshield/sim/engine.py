@@ -609,6 +609,10 @@ class Engine:
         self.traj.add(t, "threat", alive, th.pos[alive], th.cls[alive])
         air = np.flatnonzero(AIRBORNE[fl.state])
         self.traj.add(t, "aircraft", air, fl.pos[air], fl.state[air])
+        if self.tracker is not None:
+            tr = self.tracks
+            xyz = tr.x[:, :3] + tr.x[:, 3:] * (t - self.tracks_t)
+            self.traj.add(t, "track", tr.number, xyz, tr.cls)
 
     # ------------------------------------------------------------------ finish
     def _finish(self, t_end: float, wall_s: float) -> RunResult:

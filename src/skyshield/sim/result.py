@@ -88,6 +88,8 @@ class RunResult:
         traj = eng.traj.frame()
         cfg = {k: getattr(eng.config, k) for k in eng.config.__dataclass_fields__}
         metrics = compute_metrics(eng.scenario, threats, aircraft, events, t_end, wall_s)
+        if eng.tracker is not None:
+            metrics["tracking"] = _tracking_metrics(eng)
         metrics["run"] = {
             "seed": eng.seed,
             "picture": eng.config.picture,
@@ -133,6 +135,41 @@ def _json(x: Any) -> Any:
     if isinstance(x, np.ndarray):
         return x.tolist()
     raise TypeError(f"not JSON serialisable: {type(x)}")
+
+
+def _tracking_metrics(eng: Engine, c: float = 10_000.0, p: float = 2.0) -> dict[str, Any]:
+    """GOSPA, time to track, false tracks and threats never tracked, from the replay samples."""
+    from skyshield.picture.metrics import evaluate
+
+    def rows(kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ch = [c for c in eng.traj.chunks if c[1] == kind]
+        if not ch:
+            return np.zeros(0), np.zeros(0, np.int64), np.zeros((0, 3))
+        return (np.concatenate([np.full(len(c[2]), c[0]) for c in ch]),
+                np.concatenate([c[2] for c in ch]), np.concatenate([c[3] for c in ch]))
+
+    truth_t, truth_id, truth_xyz = rows("threat")
+    track_t, track_no, track_xyz = rows("track")
+    det_t = np.concatenate([d[0] for d in eng.detections] + [np.zeros(0)])
+    det_id = np.concatenate([d[1] for d in eng.detections] + [np.zeros(0, np.int64)])
+    m = evaluate(truth_t, truth_id, truth_xyz, track_t, track_no, track_xyz, c=c, p=p,
+                 detection_t=det_t, detection_truth_id=det_id)
+    delay = m.confirm_delay
+    launched = np.unique(truth_id)
+    tracked = np.unique(truth_id[np.isin(truth_id, m.truth_ids)])
+    never = int(np.sum(~np.isfinite(delay))) + int(len(launched) - len(tracked))
+    return {
+        "gospa_c_m": c, "gospa_p": p,
+        "gospa_mean_m": round(float(m.gospa.mean), 1),
+        "time_to_track_s": round(float(np.nanmean(delay)), 1) if np.isfinite(delay).any()
+        else None,
+        "false_tracks": int(m.false_tracks),
+        "label_switches": int(m.label_switches),
+        "tracks": int(m.n_tracks),
+        "never_tracked": never,
+        "plots": int(eng.n_plots),
+        "rejected_plots": int(sum(eng.tracker.rejected.values())),
+    }
 
 
 def _threat_table(eng: Engine, events: pd.DataFrame, t_end: float) -> pd.DataFrame:
