@@ -1,4 +1,4 @@
-"""Tracker: crossing targets, two-radar fusion, a radar going silent, garbage plots."""
+"""Tracker: crossing targets, fusion, silent radar, garbage plots, formations, merging."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skyshield.picture.classify import AIRCRAFT, CRUISE_MISSILE, DRONE
+from skyshield.picture.filters import ModeState
+from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.perfect import PerfectPicture
 from skyshield.picture.tracker import Tracker, TrackerConfig
 from skyshield.world.plots import Plots
@@ -155,3 +157,112 @@ def test_garbage_plots_never_raise_and_are_counted(n: int, data: st.DataObject) 
     # every plot with a NaN or an impossible altitude was counted
     impossible = ~np.isfinite(z).all(axis=1) | (z[:, 2] < -500) | (z[:, 2] > 60_000)
     assert n_bad >= 2 * int(impossible.sum())
+
+
+def test_close_formation_keeps_two_tracks() -> None:
+    """Two drones 300 m apart flying in parallel keep two confirmed tracks, never merged.
+
+    300 m is well inside the cross-range plot noise at these ranges (0.3 deg at 80-100 km is
+    ~500 m), so the two tracks' states agree statistically; they are kept apart because both
+    take a plot in the same scan, which one target never gives.
+    """
+    rng = np.random.default_rng(11)
+    xyz0 = np.array([[-20e3, 10e3, 1000.0], [-20e3, 10e3 + 300.0, 1000.0]])
+    vel = np.array([[50.0, 5.0, 0.0], [50.0, 5.0, 0.0]])
+    trk, pics = _run(xyz0, vel, _net(2, fa=0.0), 400.0, rng)
+    first = None
+    for t in np.arange(100.0, 401.0, 10.0):
+        c = pics[float(t)].confirmed_only()
+        assert len(c) == 2, f"t={t}: {len(c)} confirmed tracks"
+        first = c.number if first is None else first
+        assert np.array_equal(np.sort(c.number), np.sort(first))  # no merge, no new number
+        truth = xyz0 + t * vel
+        d = np.linalg.norm(c.x[:, None, :2] - truth[None, :, :2], axis=2)
+        assert np.all(d.min(axis=0) < 1500.0)  # each drone has a track near it
+
+
+def test_duplicate_tracks_of_one_target_are_merged() -> None:
+    """Two confirmed tracks on one target (one takes the plots, one coasts) become one.
+
+    A second track is planted on the target (a copy of its track with a newer number), as a
+    track split would leave; they are merged well before the coast time would delete the
+    spare.
+    """
+    rng = np.random.default_rng(12)
+    xyz0 = np.array([[0.0, 0.0, 4000.0]])
+    vel = np.array([[120.0, -40.0, 0.0]])
+    net = _net(2, fa=0.0)
+    trk, _ = _run(xyz0, vel, net, 100.0, rng)
+    assert len(trk.table_) == 1 and trk.table_.confirmed[0]
+    old = int(trk.table_.number[0])
+    twin = trk.table_.take(np.array([0, 0]))
+    twin.number[1] = trk.next_number_
+    trk.next_number_ += 1
+    trk.table_ = twin
+    merged_at = None
+    for t in np.arange(101.0, 141.0, 1.0):
+        p = net.scan(
+            float(t),
+            xyz0 + t * vel,
+            np.full(1, RcsClass.AIRCRAFT),
+            np.arange(1),
+            rng,
+            truth_vel=vel,
+        )
+        pic = trk.update(p, float(t))
+        if merged_at is None and len(pic) == 1:
+            merged_at = t
+    assert merged_at is not None and merged_at - 100.0 < trk.config.manager.coast_time
+    assert pic.number[0] in (old, old + 1)
+
+
+def _pair_table(sep: float) -> TrackTable:
+    """Two confirmed tracks `sep` m apart (east), same velocity, 400 m position sigma."""
+    n = 2
+    x = np.array([[0.0, 0.0, 1000.0, 50.0, 0.0, 0.0], [sep, 0.0, 1000.0, 50.0, 0.0, 0.0]])
+    P = np.broadcast_to(np.diag([400.0**2] * 3 + [10.0**2] * 3), (n, 6, 6)).copy()
+    return TrackTable(
+        number=np.array([7, 9], np.int64),
+        state=ModeState(x[:, None].copy(), P[:, None].copy(), np.ones((n, 1))),
+        t_init=np.zeros(n),
+        t_update=np.zeros(n),
+        hits=np.full(n, 10, np.int64),
+        confirmed=np.ones(n, bool),
+        speed=np.full(n, 50.0),
+        alt=np.full(n, 1000.0),
+        n_feat=np.full(n, 9, np.int64),
+        xc=x,
+        Pc=P,
+        dup_partner=np.full(n, -1, np.int64),
+        dup_count=np.zeros(n, np.int64),
+    )
+
+
+def test_merge_rule_needs_one_plot_for_two_tracks_over_several_scans() -> None:
+    """States agreeing is not enough: both tracks updated in a scan means two targets.
+
+    300 m apart with 400 m sigma, the chi-square test on the states says "same" every scan.
+    Updated together (a formation), they are never merged; when only one takes the plot,
+    they are merged after `merge_scans` scans: the coasting one is dropped.
+    """
+    mgr = MNManager()
+    tab = _pair_table(300.0)
+    state_at = lambda rows: (tab.xc[rows], tab.Pc[rows])  # noqa: E731
+    for _ in range(3 * mgr.merge_scans):
+        drop = mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([True, True]))
+        assert not drop.any()
+        drop = mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([True, False]))
+        assert not drop.any()  # one scan of evidence, then reset by the next joint update
+    assert not mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([True, True])).any()
+    drops = [
+        mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([False, True])).tolist()
+        for _ in range(mgr.merge_scans)
+    ]
+    assert drops[:-1] == [[False, False]] * (mgr.merge_scans - 1)
+    assert drops[-1] == [True, False]  # the coasting track goes, the updated one stays
+    assert tab.number.tolist() == [7, 9]  # numbers untouched
+    # far apart in the covariance's terms: never evidence, whatever the updates
+    far = _pair_table(4000.0)
+    for _ in range(2 * mgr.merge_scans):
+        sa = lambda rows: (far.xc[rows], far.Pc[rows])  # noqa: E731
+        assert not mgr.duplicates(far, far.xc[:, :3], sa, np.array([True, False])).any()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -34,14 +33,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("run")
     result = run_scenario(short_scenario())
-    try:
-        result.write(out)
-    except ImportError:  # pragma: no cover - until model.loader.dump_scenario lands
-        from skyshield.report.rundir import scenario_yaml
-
-        (out / "scenario.yaml").write_text(scenario_yaml(result.scenario))
-        (out / "run.json").write_text(json.dumps({"skyshield": "dev", "seed": result.seed}))
-    return out
+    return result.write(out)
 
 
 @pytest.fixture(scope="session")

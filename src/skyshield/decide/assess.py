@@ -457,31 +457,8 @@ def _places_ahead(p: np.ndarray, v: np.ndarray, speed: np.ndarray, sig_head: np.
 
 # ------------------------------------------------------------------------------ report
 def _run_until(engine: Any, t: float) -> Any:
-    """Run the engine to time `t`: `Engine.run_until` if it exists (the lead's public helper),
-    else the same stage order as `Engine.run`, stopped at `t`."""
-    if hasattr(engine, "run_until"):
-        return engine.run_until(t)
-    engine._setup()
-    cfg, dt = engine.config, engine.scenario.tick_s
-    every = {name: max(1, int(round(per / dt))) for name, per in (
-        ("decide", cfg.decide_period_s), ("patrol", cfg.patrol_period_s),
-        ("replay", cfg.replay_dt_s), ("depth", cfg.depth_period_s))}
-    for k in range(1, int(round(t / dt)) + 1):
-        tk = k * dt
-        engine._move(tk, dt)
-        engine._resolve_shots(tk)
-        engine._ukrainian_defence(tk)
-        engine._monitor(tk, dt, depth=k % every["depth"] == 0)
-        if k % every["patrol"] == 1 or k == 1:
-            engine._patrols(tk)
-        engine._sense(tk)
-        if k % every["decide"] == 0:
-            engine._decide(tk)
-        engine._engagements(tk)
-        if k % every["replay"] == 0:
-            engine._sample(tk)
-    engine.t = float(int(round(t / dt)) * dt)
-    return engine
+    """Run the engine to simulated time `t` (`Engine.run_until`)."""
+    return engine.run_until(t)
 
 
 def assess_report(scenario: Scenario, at_s: float, top: int = 10, picture: str = "perfect",

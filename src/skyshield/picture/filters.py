@@ -225,8 +225,8 @@ class IMMFilter(CVFilter):
     q_v: float = 0.5  # vertical noise density, all modes [m²/s³]
     q_turn: float = 1.0  # CT modes horizontal noise density [m²/s³]
     turn_rate: float = 0.06  # CT modes turn rate magnitude [rad/s] (~2 g at 300 m/s)
-    sojourn: float = 90.0  # mean time spent in a mode [s]
-    p_cv0: float = 0.9  # probability of the CV mode at initiation [-]
+    sojourn: float = 600.0  # mean time spent in a mode [s]
+    p_cv0: float = 0.98  # probability of the CV mode at initiation [-]
 
     @property
     def n_modes(self) -> int:

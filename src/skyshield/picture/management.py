@@ -8,8 +8,8 @@ its position uncertainty exceeds `max_pos_sigma`. Track numbers come from a coun
 never reused. Two confirmed tracks are merged only when their full states agree (chi-square,
 6 dof) *and* for `merge_scans` consecutive scans only one of them took a plot (a sensor
 gives one target one plot per scan); two tracks both updated in the same scan are two
-targets, however close (a formation), and are never merged. The merged track keeps the
-older number.
+targets, however close (a formation), and are never merged. The track that takes the plots
+survives with its own number; the coasting twin is dropped.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class MNManager:
     tentative_coast: float = 25.0  # delete a tentative track silent this long [s]
     coast_time: float = 45.0  # delete a confirmed track silent this long [s]
     max_pos_sigma: float = 30_000.0  # delete when sqrt(trace P_pos) exceeds this [m]
-    merge_probability: float = 0.99  # chi-square quantile for duplicate detection [-]
+    merge_probability: float = 0.9999  # chi-square quantile for duplicate detection [-]
     merge_radius: float = 5_000.0  # only tracks closer than this are tested [m]
     merge_scans: int = 4  # consecutive scans of duplicate evidence before merging [-]
 
@@ -133,7 +133,8 @@ class MNManager:
         both took a plot is proof of two targets (the count is reset): drones in close
         formation are both updated scan after scan and are never merged. After
         `merge_scans` consecutive pieces of evidence the pair is merged: the track that took
-        the plot keeps its state and inherits the older number and start time.
+        the plot is kept as it is (its number does not change under `decide`), the coasting
+        one is dropped.
         """
         n = len(table)
         drop = np.zeros(n, bool)
@@ -184,8 +185,6 @@ class MNManager:
             if drop[i] or drop[j]:
                 continue
             keep, lose = (i, j) if updated[i] else (j, i)
-            table.number[keep] = min(table.number[keep], table.number[lose])
-            table.t_init[keep] = min(table.t_init[keep], table.t_init[lose])
             table.dup_count[keep], table.dup_partner[keep] = 0, -1
             drop[lose] = True
         return drop

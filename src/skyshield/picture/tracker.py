@@ -53,8 +53,8 @@ class TrackerConfig:
     q_turn: float = 1.0  # CT-mode horizontal white-acceleration density [m²/s³]
     q_vertical: float = 0.5  # vertical white-acceleration density [m²/s³]
     turn_rate: float = 0.06  # CT-mode turn rate [rad/s]
-    sojourn: float = 600.0  # IMM mean mode duration [s]
-    p_cv0: float = 0.9  # IMM probability of the CV mode at initiation [-]
+    sojourn: float = 600.0  # IMM mean mode duration [s] (90 s gave 4x the label switches)
+    p_cv0: float = 0.98  # IMM probability of the CV mode at initiation [-]
     init_vel_sigma: tuple[float, float, float] = (150.0, 150.0, 15.0)  # new-track velocity [m/s]
     gate_probability: float = 0.9999  # chi-square gate probability (3 dof) [-]
     neighbours: int = 6  # nearest plots tested per track [-]
