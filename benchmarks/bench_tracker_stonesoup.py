@@ -14,8 +14,12 @@ hypotheses are limited to the 6 nearest detections of each track by a k-d tree, 
 models). Same GNNWith2DAssignment, same gate. `--plain` runs the plain associator instead (use with
 about 100 targets).
 
+Also prints track continuity (label switches, track numbers never assigned to a truth, GOSPA
+false estimates per evaluation) and ends with VERDICT lines: GOSPA ratio ours/Stone Soup
+(goal <= 1.05), speed ratio (goal >= 20x), and the IMM's continuity against our CV.
+
 Run: `python benchmarks/bench_tracker_stonesoup.py [n_targets] [duration_s] [--plain]`
-(default 500 targets, 120 s).
+(default 500 targets, 120 s; about 1.5 min, nearly all of it Stone Soup).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_tracker_scale import Raid, make_raid  # noqa: E402
 
-from skyshield.picture.metrics import gospa_series  # noqa: E402
+from skyshield.picture.metrics import TrackingMetrics, evaluate  # noqa: E402
 from skyshield.picture.tracker import Tracker, TrackerConfig  # noqa: E402
 from skyshield.world.plots import Plots  # noqa: E402
 from skyshield.world.radars import RadarNet, RadarSpec  # noqa: E402
@@ -73,7 +77,7 @@ def make_plots(raid: Raid, t_end: float, rng: np.random.Generator) -> Plots:
 
 
 def run_ours(plots: Plots, eval_t: np.ndarray, cfg: TrackerConfig) -> tuple[list, float]:
-    """Our tracker fed scan by scan; returns confirmed positions at eval times and run time."""
+    """Our tracker fed scan by scan; (numbers, positions) of confirmed tracks at eval times."""
     trk = Tracker(cfg)
     out, spent = [], 0.0
     scan_t = np.unique(plots.t)
@@ -88,7 +92,7 @@ def run_ours(plots: Plots, eval_t: np.ndarray, cfg: TrackerConfig) -> tuple[list
         t0 = time.perf_counter()
         pic = trk.picture(float(te)).confirmed_only()
         spent += time.perf_counter() - t0
-        out.append(pic.x[:, :3])
+        out.append((pic.number, pic.x[:, :3]))
     return out, spent
 
 
@@ -174,6 +178,7 @@ def run_stonesoup(plots: Plots, eval_t: np.ndarray, kdtree: bool = True) -> tupl
 
     scan_t = np.unique(plots.t)
     tracks: set = set()
+    numbers: dict[str, int] = {}  # Stone Soup track id -> track number for the metrics
     out, spent = [], 0.0
     k = 0
     for te in eval_t:
@@ -201,35 +206,34 @@ def run_stonesoup(plots: Plots, eval_t: np.ndarray, kdtree: bool = True) -> tupl
             spent += time.perf_counter() - t0
             k += 1
         t0 = time.perf_counter()
-        pos = []
+        pos, num = [], []
         for track in tracks:
             st = track.state
             dt = te - (st.timestamp - epoch).total_seconds()
             sv = np.asarray(st.state_vector, dtype=float).ravel()
             pos.append(sv[[0, 2, 4]] + dt * sv[[1, 3, 5]])
+            num.append(numbers.setdefault(track.id, len(numbers) + 1))
         spent += time.perf_counter() - t0
-        out.append(np.array(pos).reshape(-1, 3))
+        out.append((np.array(num, dtype=np.int64), np.array(pos).reshape(-1, 3)))
     return out, spent
 
 
-def score(raid: Raid, eval_t: np.ndarray, est: list, t_from: float) -> float:
-    """Mean GOSPA over evaluation times after t_from (once the picture has formed)."""
+def score(raid: Raid, eval_t: np.ndarray, est: list, t_from: float) -> TrackingMetrics:
+    """GOSPA and continuity (label switches, false tracks) over eval times after t_from."""
     keep = eval_t >= t_from
     n = raid.xyz0.shape[0]
     tt = np.repeat(eval_t[keep], n)
+    tid = np.tile(np.arange(n), int(keep.sum()))
     tx = np.concatenate([raid.at(t) for t in eval_t[keep]])
-    et = np.concatenate(
-        [np.full(len(e), t) for e, t in zip(est, eval_t, strict=True) if t >= t_from]
-        + [np.zeros(0)]
-    )
-    ex = np.concatenate(
-        [e for e, t in zip(est, eval_t, strict=True) if t >= t_from] + [np.zeros((0, 3))]
-    )
-    return gospa_series(tt, tx, et, ex, C, P).mean
+    sel = [(t, e) for e, t in zip(est, eval_t, strict=True) if t >= t_from]
+    et = np.concatenate([np.full(len(e[0]), t) for t, e in sel] + [np.zeros(0)])
+    en = np.concatenate([e[0] for _, e in sel] + [np.zeros(0, np.int64)])
+    ex = np.concatenate([e[1] for _, e in sel] + [np.zeros((0, 3))])
+    return evaluate(tt, tid, tx, et, en, ex, C, P)
 
 
 def main() -> None:
-    """Run both trackers and print GOSPA and speed."""
+    """Run both trackers and print GOSPA, continuity, speed and the verdict."""
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     plain = "--plain" in sys.argv
     n = int(args[0]) if args else 500
@@ -248,16 +252,41 @@ def main() -> None:
     ours_cv, s_cv = run_ours(plots, eval_t, cv)
     ours_imm, s_imm = run_ours(plots, eval_t, TrackerConfig())
     ss, s_ss = run_stonesoup(plots, eval_t, kdtree=not plain)
-    g_cv, g_imm, g_ss = (score(raid, eval_t, e, t_from) for e in (ours_cv, ours_imm, ss))
-    print(f"{'tracker':<22}{'mean GOSPA [m]':>16}{'run time [s]':>14}{'speed-up':>10}")
+    m_cv, m_imm, m_ss = (score(raid, eval_t, e, t_from) for e in (ours_cv, ours_imm, ss))
     name = "Stone Soup GNN2D" if plain else "Stone Soup GNN2D+kd"
-    print(f"{name:<22}{g_ss:16.1f}{s_ss:14.2f}{1.0:10.1f}")
-    print(f"{'skyshield CV':<22}{g_cv:16.1f}{s_cv:14.2f}{s_ss / s_cv:10.1f}")
-    print(f"{'skyshield IMM':<22}{g_imm:16.1f}{s_imm:14.2f}{s_ss / s_imm:10.1f}")
     print(
-        f"GOSPA ratio ours(CV)/Stone Soup = {g_cv / g_ss:.3f} (goal <= 1.05); "
-        f"speed ratio = {s_ss / s_cv:.0f}x (goal >= 20x)"
+        f"{'tracker':<21}{'mean GOSPA [m]':>15}{'false/scan':>11}{'switches':>9}"
+        f"{'false trk':>10}{'run time [s]':>13}{'speed-up':>9}"
     )
+    for label, m, s in (
+        (name, m_ss, s_ss),
+        ("skyshield CV", m_cv, s_cv),
+        ("skyshield IMM", m_imm, s_imm),
+    ):
+        false_per_scan = float(np.mean(m.gospa.false)) / (C**P / 2)
+        print(
+            f"{label:<21}{m.gospa.mean:15.1f}{false_per_scan:11.2f}{m.label_switches:9d}"
+            f"{m.false_tracks:10d}{s:13.2f}{s_ss / s:9.1f}"
+        )
+    ok = True
+    for label, m, s in (("CV", m_cv, s_cv), ("IMM", m_imm, s_imm)):
+        g_ratio, speed = m.gospa.mean / m_ss.gospa.mean, s_ss / s
+        good = g_ratio <= 1.05 and speed >= 20.0
+        ok &= good
+        print(
+            f"VERDICT {label}: GOSPA ours/Stone Soup = {g_ratio:.3f} (goal <= 1.05), "
+            f"speed = {speed:.0f}x (goal >= 20x): {'PASS' if good else 'FAIL'}"
+        )
+    imm_cont = (m_imm.label_switches <= m_cv.label_switches) and (
+        np.mean(m_imm.gospa.false) <= np.mean(m_cv.gospa.false)
+    )
+    print(
+        f"VERDICT IMM continuity: switches {m_imm.label_switches} vs CV {m_cv.label_switches}, "
+        f"false/scan {np.mean(m_imm.gospa.false) / (C**P / 2):.2f} vs CV "
+        f"{np.mean(m_cv.gospa.false) / (C**P / 2):.2f} (goal: <= CV): "
+        f"{'PASS' if imm_cont else 'FAIL'}"
+    )
+    print(f"VERDICT overall: {'PASS' if ok and imm_cont else 'FAIL'}")
 
 
 if __name__ == "__main__":

@@ -285,6 +285,16 @@ class Assessment:
         first = self.t_entry[:, :, cols].min(axis=2)
         return (first <= min(within_s, self.horizon_s)).mean(axis=1)
 
+    def select(self, rows: np.ndarray) -> Assessment:
+        """The assessment of some rows only (a mask or an index array), e.g. the free tracks."""
+        from dataclasses import fields, replace
+
+        n = len(self)
+        kw = {f.name: getattr(self, f.name)[rows] for f in fields(self)
+              if isinstance(getattr(self, f.name), np.ndarray)
+              and getattr(self, f.name).shape[:1] == (n,)}
+        return replace(self, **kw)
+
     def rows_of(self, numbers: np.ndarray) -> np.ndarray:
         """Row of each track number in this assessment (-1 if absent)."""
         numbers = np.asarray(numbers, np.int64)

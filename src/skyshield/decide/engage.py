@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skyshield.decide.assess import threat_value
+from skyshield.decide.assess import Assessment, threat_value
 from skyshield.decide.assign import Assigner, AssignmentProblem
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
 from skyshield.decide.roe import NationRules
 from skyshield.geo.frame import THEATRE
+from skyshield.geo.zones import Zone
 
 RANGE_MARGIN = 0.8  # fraction of the maximum launch range flown to before firing [-]
 RESERVE_S = 10 * 60.0  # fuel kept for the way home [s]
@@ -71,6 +72,22 @@ class Engagements:
         return len(self.shooter)
 
 
+_BBOX: dict[int, tuple[Zone, tuple[float, float, float, float]]] = {}
+
+
+def frame_bbox(zone: Zone) -> tuple[float, float, float, float]:
+    """Bounding box (x0, y0, x1, y1) of a zone in the theatre frame [m], cached per zone."""
+    hit = _BBOX.get(id(zone))
+    if hit is None or hit[0] is not zone:
+        lon0, lat0, lon1, lat1 = zone.geometry.bounds
+        lat = np.linspace(lat0, lat1, 32)
+        lon = np.linspace(lon0, lon1, 32)
+        xy = THEATRE.to_xy(*np.meshgrid(lat, lon, indexing="ij"))  # edges curve: sample all
+        box = (xy[..., 0].min(), xy[..., 1].min(), xy[..., 0].max(), xy[..., 1].max())
+        hit = _BBOX[id(zone)] = (zone, tuple(float(v) for v in box))
+    return hit[1]
+
+
 def weapon_choice(
     cls: np.ndarray, speed: np.ndarray, rounds: np.ndarray, table: WeaponTable
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -91,6 +108,16 @@ def weapon_choice(
     return w, np.where(has, best_pk, 0.0)
 
 
+def near_permitted(tracks_x: np.ndarray, rules: dict[str, NationRules]) -> np.ndarray:
+    """Cheap prefilter in the frame: tracks inside some nation's permitted bounding box."""
+    near = np.zeros(len(tracks_x), bool)
+    for nr in rules.values():
+        x0, y0, x1, y1 = frame_bbox(nr.permitted)
+        near |= (tracks_x[:, 0] >= x0) & (tracks_x[:, 0] <= x1) & (tracks_x[:, 1] >= y0) & (
+            tracks_x[:, 1] <= y1)
+    return near
+
+
 def plan(
     tracks_x: np.ndarray,
     tracks_cls: np.ndarray,
@@ -98,8 +125,14 @@ def plan(
     rules: dict[str, NationRules],
     table: WeaponTable,
     assigner: Assigner,
+    assessment: Assessment | None = None,
 ) -> Engagements:
-    """Choose new engagements for free shooters against unengaged tracks (rows of `tracks_x`)."""
+    """Choose new engagements for free shooters against unengaged tracks (rows of `tracks_x`).
+
+    `assessment`, when given, has one row per track: its threat values rank the tracks and
+    its entry probabilities feed `predicted_entry` triggers (without it, a track meets such
+    a trigger only once inside the protected airspace).
+    """
     T, S = len(tracks_x), len(shooters)
     empty = Engagements(*(np.zeros(0, np.int64),) * 4, np.zeros((0, 3)))
     if T == 0 or S == 0:
@@ -110,7 +143,8 @@ def plan(
     for nation, nr in rules.items():
         cols = shooters.nation == nation
         if cols.any():
-            allowed[:, cols] = nr.target_ok(lat, lon, alt, tracks_cls)[:, None]
+            p = nr.trigger_p(assessment) if assessment is not None else None
+            allowed[:, cols] = nr.target_ok(lat, lon, alt, tracks_cls, p_entry=p)[:, None]
     rows = np.flatnonzero(allowed.any(axis=1))
     if len(rows) == 0:
         return empty
@@ -153,8 +187,13 @@ def release_ok(
     weapon: np.ndarray,
     rules: dict[str, NationRules],
     table: WeaponTable,
+    numbers: np.ndarray | None = None,
+    assessment: Assessment | None = None,
 ) -> np.ndarray:
-    """May each engaged shooter fire now: target within the weapon envelope, rules met."""
+    """May each engaged shooter fire now: target within the weapon envelope, rules met.
+
+    `numbers` are the targets' track numbers, looked up in `assessment` for triggers.
+    """
     if len(shooter_pos) == 0:
         return np.zeros(0, bool)
     rng = np.linalg.norm(target_x[:, :3] - shooter_pos, axis=1)

@@ -69,7 +69,7 @@ def _clock(t: float) -> str:
 def explain_pairs(rules: dict, a: Assessment, row: int, nations: np.ndarray,
                   shooter_lat: np.ndarray, shooter_lon: np.ndarray) -> list[dict[str, Any]]:
     """Judge assessment row `row` against shooters; one dict per shooter."""
-    sub = _select(a, np.array([row]))
+    sub = a.select(np.array([row]))
     perm = evaluate(rules, sub.lat, sub.lon, sub.alt, sub.cls, nations, shooter_lat,
                     shooter_lon, sub)
     out = []
@@ -79,16 +79,6 @@ def explain_pairs(rules: dict, a: Assessment, row: int, nations: np.ndarray,
         out.append({"allowed": bool(perm.allowed[0, j]), "code": first.name,
                     "reason": first.text, "also": also, "delay_s": float(perm.delay[0, j])})
     return out
-
-
-def _select(a: Assessment, rows: np.ndarray) -> Assessment:
-    """The assessment restricted to some rows (every per-track array indexed)."""
-    from dataclasses import fields, replace
-
-    n = len(a)
-    kw = {f.name: getattr(a, f.name)[rows] for f in fields(a)
-          if isinstance(getattr(a, f.name), np.ndarray) and getattr(a, f.name).shape[:1] == (n,)}
-    return replace(a, **kw)
 
 
 def explain_track(scenario: Scenario, at_s: float, track_number: int,

@@ -141,6 +141,7 @@ class NationRules:
     depth: gz.Zone | None = None  # Ukraine within max_depth_km of NATO (None: depth 0)
     consent: gz.Zone | None = None  # union of consent zones (None: Ukraine consents to all)
     near_city: gz.Zone | None = None  # discs of city_exclusion_km around city centres
+    target_area: gz.Zone | None = None  # permitted minus near_city: where targets may be hit
 
     # ----------------------------------------------------------------- per track
     def target_reasons(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray,
@@ -202,6 +203,18 @@ class NationRules:
         countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
         return assessment.p_entry(trig.within_min * 60.0, countries)  # type: ignore[attr-defined]
 
+    def trigger_p_for(self, assessment: object | None, numbers: np.ndarray
+                      ) -> np.ndarray | None:
+        """`trigger_p` for the tracks with these track numbers (0 for a number the
+        assessment does not hold); None under ``any_in_zone`` or without an assessment."""
+        if assessment is None:
+            return None
+        p = self.trigger_p(assessment)
+        if p is None:
+            return None
+        rows = assessment.rows_of(numbers)  # type: ignore[attr-defined]
+        return np.where(rows >= 0, p[np.maximum(rows, 0)] if len(p) else 0.0, 0.0)
+
     def target_ok(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, cls: np.ndarray,
                   p_entry: np.ndarray | None = None) -> np.ndarray:
         """Mask of targets this nation may engage where they are now (every target rule).
@@ -209,8 +222,18 @@ class NationRules:
         Under a ``predicted_entry`` trigger pass ``p_entry = nr.trigger_p(assessment)``
         (rows matching the targets); without it only targets already inside the
         protected airspace meet the trigger."""
-        first, _, _ = self.target_reasons(lat, lon, alt, cls, p_entry)
-        return first <= Reason.ALLOWED_IN_ZONE
+        lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+        ok = self.classes[np.asarray(cls, np.int64)] & (np.asarray(alt, float)
+                                                        >= self.rules.altitude_floor_m)
+        if ok.any():  # the fast path: one prepared polygon holds every area rule
+            area = self.target_area if self.target_area is not None else self.permitted
+            idx = np.flatnonzero(ok)
+            ok[idx] = _contains(area, lat[idx], lon[idx])
+        if ok.any() and isinstance(self.rules.trigger, PredictedEntryTrigger):
+            idx = np.flatnonzero(ok)
+            p = None if p_entry is None else np.asarray(p_entry, float)[idx]
+            ok[idx] = self.trigger_met(lat[idx], lon[idx], p)
+        return ok
 
     def shooter_ok(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         """Mask of shooter positions from which this nation's aircraft may fire."""
@@ -352,10 +375,13 @@ def compile_nation(nation: str, rules: Rules, zones: dict[str, gz.Zone],
     for c in rules.threat_classes:
         classes[ThreatClass(c).code] = True
     classes[ThreatClass.ballistic.code] = False  # fighters cannot engage them
+    near_city = city_discs(rules.city_exclusion_km)
+    target = (gz.Zone(f"{nation} target area", shapely.difference(geom, near_city.geometry))
+              if near_city is not None else None)
     return NationRules(
         nation, rules, gz.Zone(f"{nation} permitted", geom), own, classes, engage=engage,
         excluded=excluded, ukraine=ukraine, depth=depth, consent=consent,
-        near_city=city_discs(rules.city_exclusion_km),
+        near_city=near_city, target_area=target,
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import lru_cache
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -24,6 +25,12 @@ from scipy.stats import chi2
 from skyshield.picture.filters import ModeState
 
 __all__ = ["MNManager", "TrackTable"]
+
+
+@lru_cache(maxsize=8)
+def _chi2_6(probability: float) -> float:
+    """Chi-square quantile with 6 degrees of freedom (cached: scipy's ppf is slow)."""
+    return float(chi2.ppf(probability, 6))
 
 
 @dataclass
@@ -157,7 +164,7 @@ class MNManager:
         ok = np.isfinite(S).all(axis=(1, 2)) & (np.linalg.det(S) > 0)
         if ok.any():
             d2[ok] = np.einsum("ni,ni->n", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
-        close = d2 < chi2.ppf(self.merge_probability, 6)
+        close = d2 < _chi2_6(self.merge_probability)
         a, b, d2 = a[close], b[close], d2[close]
         both = updated[a] & updated[b]
         # evidence for one target: per track keep only its closest such partner

@@ -6,14 +6,19 @@
 table. That sequential update is the multi-sensor fusion: a target seen by two radars feeds
 one track, never two. Per batch, in a fixed order:
 
-1. predict every live track to the batch time (batched `CVFilter` / `IMMFilter`);
-2. gate (k-d tree + chi-square on Mahalanobis) and GNN-associate plots to confirmed tracks,
-   then the remaining plots to tentative tracks;
-3. Kalman/IMM update of the associated tracks;
+1. candidates: a k-d tree on the batch's plots and a cheap CV extrapolation of every
+   track's combined state pick the (track, plot) pairs that could pass the gate; only those
+   tracks (those that can see a plot of this radar) are predicted exactly (batched
+   `CVFilter` / `IMMFilter`); the others are left untouched at their last update;
+2. exact chi-square gate on the candidate pairs and GNN association of plots to confirmed
+   tracks, then of the remaining plots to tentative tracks;
+3. Kalman/IMM update of the associated tracks (the combined state is cached per track);
 4. start a tentative track on every plot left over (one-point initiation);
-5. M-of-N confirmation, deletion of stale/lost tracks, removal of duplicate tracks.
+5. M-of-N confirmation, deletion of stale/lost tracks, duplicate evidence and merging
+   (`MNManager.duplicates`).
 
-At the end all tracks are predicted to t, classified, and returned.
+At the end all tracks are extrapolated to t (per motion mode, no mode interaction),
+classified, and returned.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ class TrackerConfig:
     turn_rate: float = 0.06  # CT-mode turn rate [rad/s]
     sojourn: float = 600.0  # IMM mean mode duration [s] (90 s gave 4x the label switches)
     p_cv0: float = 0.98  # IMM probability of the CV mode at initiation [-]
+    straight_mu: float = 0.95  # picture: CV-mode probability above which a track is
+    # extrapolated as flying straight (cheap) rather than per motion mode [-]
     init_vel_sigma: tuple[float, float, float] = (150.0, 150.0, 15.0)  # new-track velocity [m/s]
     gate_probability: float = 0.9999  # chi-square gate probability (3 dof) [-]
     neighbours: int = 6  # nearest plots tested per track [-]
@@ -136,8 +143,17 @@ class Tracker:
         tab = self.table_
         if len(tab) == 0:
             return Tracks.empty()
-        pred = self.filter_.extrapolate(tab.state, np.nan_to_num(t - tab.t_update, nan=0.0))
-        x, P = combine(pred)
+        dt = np.maximum(np.nan_to_num(t - tab.t_update, nan=0.0), 0.0)
+        # tracks flying straight (CV mode dominant): the CV extrapolation of the combined
+        # state; the others (turning, or young) per motion mode
+        modal = tab.state.mu[:, 0] < self.config.straight_mu
+        x, P = self._cv_at(np.nonzero(~modal)[0], dt[~modal])
+        if modal.any():
+            xm, Pm = combine(self.filter_.extrapolate(tab.state.take(modal), dt[modal]))
+            x_all, P_all = np.empty((len(tab), 6)), np.empty((len(tab), 6, 6))
+            x_all[~modal], P_all[~modal] = x, P
+            x_all[modal], P_all[modal] = xm, Pm
+            x, P = x_all, P_all
         cls, conf = self.classifier_.classify(tab.speed, tab.alt, tab.n_feat)
         return Tracks(
             number=tab.number.copy(),

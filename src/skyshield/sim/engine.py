@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skyshield.decide.assess import assess_tracks
 from skyshield.decide.assign import ASSIGNERS
-from skyshield.decide.engage import Shooters, plan, release_ok
+from skyshield.decide.engage import Shooters, near_permitted, plan, release_ok
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
-from skyshield.decide.roe import compile_rules
+from skyshield.decide.roe import compile_rules, required_horizon_s
 from skyshield.geo.borders import NATO, borders
 from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass, library
@@ -54,7 +55,7 @@ class EngineConfig:
     patrol_period_s: float = 30.0  # patrol relief check period [s]
     replay_dt_s: float = 10.0  # replay sampling period [s]
     depth_period_s: float = 30.0  # depth-into-Ukraine sampling period [s]
-    monitor_period_s: float = 5.0  # airspace and fratricide bookkeeping period [s]
+    monitor_period_s: float = 10.0  # airspace bookkeeping period (crossings stay exact) [s]
     picture_period_s: float = 5.0  # perfect-picture refresh period [s] (tracked: every scan)
     gbad_period_s: float = 2.0  # Ukrainian fire-control cycle [s]
 
@@ -94,6 +95,8 @@ class Engine:
         self.on_alert = [s.on_alert for m in sc.coalition for s in m.squadrons]
         self.sites = self.forces.sites
         self.rules = compile_rules(sc)
+        self.assess_h = max(1200.0, required_horizon_s(sc))
+        self.assessment = None
         self.assigner = ASSIGNERS[cfg.assign]()
         self.events = EventLog()
         self.shots = Shots()
@@ -151,6 +154,7 @@ class Engine:
         self._resolve_shots(t)  # weapons in flight arrive
         if k % every["gbad"] == 0:
             self._ukrainian_defence(t)  # Ukrainian sites fire
+            self._fratricide(t, every["gbad"] * dt)
         if k % every["monitor"] == 0:
             self._monitor(t, every["monitor"] * dt, depth=k % every["depth"] == 0)
         if k % every["patrol"] == 1 or k == 1:
@@ -205,7 +209,7 @@ class Engine:
                 )
 
         fl = self.fleet
-        ch = fl.step(dt)
+        ch = fl.step(dt, check=self.k % 5 == 0)
         if len(ch["took_off"]):
             idx = ch["took_off"]
             self.events.add(
@@ -371,22 +375,20 @@ class Engine:
             lat, lon, _ = THEATRE.to_lla(fl.pos[idx])
             d = borders().distance_to_any(lat, lon, ("BLR", "RUS"))
             self.closest_blr_rus[idx] = np.minimum(self.closest_blr_rus[idx], d)
-        if len(self.sites):
-            risk = air & self.sites.in_zone(fl.pos).any(axis=0)
-            new = np.flatnonzero(risk & ~self.in_risk)
-            if len(new):
-                lat, lon, alt = THEATRE.to_lla(fl.pos[new])
-                self.events.add(
-                    t,
-                    EventKind.FRATRICIDE_RISK,
-                    aircraft=new,
-                    nation=fl.nation[new],
-                    lat=lat,
-                    lon=lon,
-                    alt=alt,
-                )
-            self.risk_s += dt * risk
-            self.in_risk = risk
+
+    def _fratricide(self, t: float, dt: float) -> None:
+        """Record coalition aircraft entering an active Ukrainian engagement zone."""
+        fl = self.fleet
+        if not len(self.sites):
+            return
+        risk = fl.airborne & self.sites.in_zone(fl.pos).any(axis=0)
+        new = np.flatnonzero(risk & ~self.in_risk)
+        if len(new):
+            lat, lon, alt = THEATRE.to_lla(fl.pos[new])
+            self.events.add(t, EventKind.FRATRICIDE_RISK, aircraft=new, nation=fl.nation[new],
+                            lat=lat, lon=lon, alt=alt)
+        self.risk_s += dt * risk
+        self.in_risk = risk
 
     def _patrols(self, t: float) -> None:
         """Keep each patrol station manned: launch relief before the aircraft there go bingo."""
@@ -454,10 +456,13 @@ class Engine:
     def _decide(self, t: float) -> None:
         """Assign free shooters to unengaged tracks; start the intercepts."""
         tracks, fl = self.tracks, self.fleet
-        if not len(tracks):
-            return
-        free_tracks = ~np.isin(tracks.number, self._busy_tracks())
-        if not free_tracks.any():
+        near = np.flatnonzero(near_permitted(tracks.x, self.rules))
+        # assess every track the coalition might engage (the engaged ones too: their
+        # weapon release is judged on the same assessment)
+        self.assessment = (assess_tracks(tracks.select(near), t, self.assess_h)
+                           if len(near) else None)
+        free = ~np.isin(tracks.number[near], self._busy_tracks())
+        if not free.any():
             return
         has_rounds = fl.rounds.sum(axis=1) > 0
         idle = self.eng_track < 0
@@ -477,10 +482,9 @@ class Engine:
             fuel_s=fl.fuel_s[cand],
             base=fl.base[cand],
         )
-        rows = np.flatnonzero(free_tracks)
-        e = plan(
-            tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.forces.table, self.assigner
-        )
+        rows = near[free]
+        e = plan(tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.forces.table,
+                 self.assigner, assessment=self.assessment.select(np.flatnonzero(free)))
         if not len(e):
             return
         ac = cand[e.shooter]
@@ -570,8 +574,8 @@ class Engine:
         tau = np.where(np.isfinite(tau), tau, 0.0)
         fl.goal[eng] = lead_point(x[:, :3], x[:, 3:6], tau)
         ok = (t >= self.eng_approved[eng]) & release_ok(
-            fl.pos[eng], fl.nation[eng], x, tracks.cls[rows], w, self.rules, table
-        )
+            fl.pos[eng], fl.nation[eng], x, tracks.cls[rows], w, self.rules, table,
+            numbers=tracks.number[rows], assessment=self.assessment)
         ok &= fl.rounds[eng, w] > 0
         if not ok.any():
             return

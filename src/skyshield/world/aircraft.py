@@ -140,62 +140,63 @@ class Fleet:
         )
 
     # -------------------------------------------------------------------- step
-    def step(self, dt: float) -> dict[str, np.ndarray]:
-        """Advance every aircraft by `dt` seconds; return indices of state changes."""
+    def step(self, dt: float, check: bool = True) -> dict[str, np.ndarray]:
+        """Advance every aircraft by `dt` seconds; return indices of state changes.
+
+        Works on the index set of aircraft in the air (ground aircraft only run timers).
+        `check=False` skips the bingo checks (fuel and weapons), which the engine runs every
+        few seconds rather than every tick.
+        """
         st = self.state
-        # ground timers
-        ground_wait = (st == SCRAMBLE) | (st == TURNAROUND)
         took_off = ready = _EMPTY
-        if ground_wait.any():
-            self.timer[ground_wait] -= dt
-            done = ground_wait & (self.timer <= 0)
-            if done.any():
-                took_off = np.flatnonzero(done & (st == SCRAMBLE))
-                ready = np.flatnonzero(done & (st == TURNAROUND))
+        wait = np.flatnonzero((st == SCRAMBLE) | (st == TURNAROUND))
+        if len(wait):
+            self.timer[wait] -= dt
+            done = wait[self.timer[wait] <= 0]
+            if len(done):
+                sd = st[done]
+                took_off, ready = done[sd == SCRAMBLE], done[sd == TURNAROUND]
                 st[took_off] = self.after_scramble[took_off]
                 self.sorties[took_off] += 1
                 st[ready] = READY
                 self.fuel_s[ready] = self.endurance_s[ready]
                 self.rounds[ready] = self.rounds_full[ready]
 
-        air = AIRBORNE[st]
-        if not air.any():
+        a = np.flatnonzero(AIRBORNE[st])
+        if not len(a):
             return {"took_off": took_off, "on_station": _EMPTY, "landed": _EMPTY,
                     "bingo": _EMPTY, "bingo_fuel": _EMPTY_BOOL}
+        sa = st[a]
+        pos, goal = self.pos[a], self.goal[a]
         # goals per state (intercept goals are set by orders)
-        patrol = st == PATROL
-        transit = st == TRANSIT
-        rtb = st == RTB
-        if patrol.any():
-            c = self.station_center[patrol]
-            rel = self.pos[patrol, :2] - c[:, :2]
-            ang = np.arctan2(rel[:, 1], rel[:, 0]) + ORBIT_LEAD_RAD
-            r = self.station_radius[patrol]
-            self.goal[patrol, 0] = c[:, 0] + r * np.cos(ang)
-            self.goal[patrol, 1] = c[:, 1] + r * np.sin(ang)
-            self.goal[patrol, 2] = c[:, 2]
-        self.goal[transit] = self.station_center[transit]
-        self.goal[rtb] = self.base[rtb]
+        pm, tm, rm, dash = sa == PATROL, sa == TRANSIT, sa == RTB, sa == INTERCEPT
+        if pm.any():
+            p = a[pm]
+            c = self.station_center[p]
+            ang = np.arctan2(pos[pm, 1] - c[:, 1], pos[pm, 0] - c[:, 0]) + ORBIT_LEAD_RAD
+            r = self.station_radius[p]
+            goal[pm] = np.c_[c[:, 0] + r * np.cos(ang), c[:, 1] + r * np.sin(ang), c[:, 2]]
+        if tm.any():
+            goal[tm] = self.station_center[a[tm]]
+        if rm.any():
+            goal[rm] = self.base[a[rm]]
 
-        # kinematics: fly straight at the goal at the state's speed
-        dash = st == INTERCEPT
-        speed = np.where(dash, self.dash_ms, self.cruise_ms)
-        d = self.goal[:, :2] - self.pos[:, :2]
+        # kinematics: fly straight at the goal at the state's speed, climb at a fixed rate
+        speed = np.where(dash, self.dash_ms[a], self.cruise_ms[a])
+        d = goal - pos
         dist = np.hypot(d[:, 0], d[:, 1])
-        frac = np.where(air, np.minimum(speed * dt, dist) / np.maximum(dist, 1e-9), 0.0)
-        move = d * frac[:, None]
-        dz = np.clip(self.goal[:, 2] - self.pos[:, 2], -CLIMB_MS * dt, CLIMB_MS * dt) * air
-        self.vel[:, :2] = move / dt
-        self.vel[:, 2] = dz / dt
-        self.pos[:, :2] += move
-        self.pos[:, 2] += dz
-        self.flight_s += dt * air
-        self.fuel_s -= dt * air * np.where(dash, DASH_BURN, 1.0)
+        d[:, :2] *= (np.minimum(speed * dt, dist) / np.maximum(dist, 1e-9))[:, None]
+        np.clip(d[:, 2], -CLIMB_MS * dt, CLIMB_MS * dt, out=d[:, 2])
+        self.pos[a] = pos + d
+        self.vel[a] = d / dt
+        self.goal[a] = goal
+        self.flight_s[a] += dt
+        self.fuel_s[a] -= np.where(dash, DASH_BURN * dt, dt)
 
         # transitions
-        arrived = np.flatnonzero(transit & (dist <= self.station_radius * 1.05))
+        arrived = a[tm & (dist <= self.station_radius[a] * 1.05)]
         st[arrived] = PATROL
-        landed = np.flatnonzero(rtb & (dist <= LAND_RADIUS_M))
+        landed = a[rm & (dist <= LAND_RADIUS_M)]
         if len(landed):
             st[landed] = TURNAROUND
             self.timer[landed] = self.turnaround_s[landed]
@@ -203,16 +204,19 @@ class Fleet:
             self.vel[landed] = 0.0
             self.station[landed] = -1
             self.target[landed] = -1
-        flying = air & ~rtb
-        home = np.hypot(*(self.pos[:, :2] - self.base[:, :2]).T) / self.cruise_ms
-        bingo_fuel = flying & (self.fuel_s < home + RESERVE_S)
-        winchester = flying & (self.rounds.sum(axis=1) == 0)
-        bingo = np.flatnonzero(bingo_fuel | winchester)
-        if len(bingo):
-            st[bingo] = RTB
-            self.target[bingo] = -1
+        bingo, bingo_fuel = _EMPTY, _EMPTY_BOOL
+        if check:
+            f = a[~rm]
+            home = np.hypot(*(self.pos[f, :2] - self.base[f, :2]).T) / self.cruise_ms[f]
+            low = self.fuel_s[f] < home + RESERVE_S
+            empty = self.rounds[f].sum(axis=1) == 0
+            hit = low | empty
+            bingo, bingo_fuel = f[hit], low[hit]
+            if len(bingo):
+                st[bingo] = RTB
+                self.target[bingo] = -1
         return {"took_off": took_off, "on_station": arrived, "landed": landed,
-                "bingo": bingo, "bingo_fuel": bingo_fuel[bingo]}
+                "bingo": bingo, "bingo_fuel": bingo_fuel}
 
 
 _EMPTY = np.zeros(0, np.int64)
