@@ -515,3 +515,56 @@ def assess_report(scenario: Scenario, at_s: float, top: int = 10, picture: str =
 
 def _round_min(s: float) -> float | None:
     return round(float(s) / 60.0, 1) if np.isfinite(s) else None
+
+
+class EntryCache:
+    """Trigger probabilities per track number, reassessed at most every `period_s`.
+
+    Only the tracks a `predicted_entry` rule is asked about are assessed (those already
+    inside a nation's area), and a track's figures are reused for `period_s`: assessment is
+    the costly part of a decision, and an entry probability changes slowly.
+    """
+
+    def __init__(self, horizon_s: float, period_s: float = 15.0) -> None:
+        self.horizon_s = horizon_s
+        self.period_s = period_s
+        self.numbers = np.zeros(0, np.int64)  # assessed track numbers, sorted
+        self.t = np.zeros(0)  # when each was assessed [s]
+        self.within: dict[tuple[float, tuple[str, ...]], np.ndarray] = {}
+        self.assessment: Assessment | None = None  # the latest batch (for display)
+
+    def p_entry(self, tracks: Tracks, rows: np.ndarray, t: float, within_s: float,
+                countries: Sequence[str]) -> np.ndarray:
+        """P(inside any of `countries` within `within_s`) for track rows `rows` of `tracks`."""
+        key = (float(within_s), tuple(countries))
+        if key not in self.within:  # a new question: forget what was stored for the others
+            self.numbers, self.t, self.within = np.zeros(0, np.int64), np.zeros(0), {}
+        numbers = tracks.number[rows]
+        fresh = np.zeros(len(rows), bool)
+        if len(self.numbers):
+            pos_c = np.minimum(np.searchsorted(self.numbers, numbers), len(self.numbers) - 1)
+            fresh = (self.numbers[pos_c] == numbers) & (t - self.t[pos_c] < self.period_s)
+        stale = rows[~fresh]
+        if len(stale):
+            a = assess_tracks(tracks.select(stale), t, self.horizon_s)
+            self.assessment = a
+            self._store(a.number, t, a, key)
+        return self.within[key][np.searchsorted(self.numbers, numbers)]
+
+    def _store(self, numbers: np.ndarray, t: float, a: Assessment,
+               key: tuple[float, tuple[str, ...]]) -> None:
+        keys = set(self.within) | {key}
+        merged = np.union1d(self.numbers, numbers)
+        new_t = np.zeros(len(merged))
+        old = np.searchsorted(merged, self.numbers)
+        new_t[old] = self.t
+        new = np.searchsorted(merged, numbers)
+        new_t[new] = t
+        within = {}
+        for k in keys:
+            col = np.zeros(len(merged))
+            if k in self.within:
+                col[old] = self.within[k]
+            col[new] = a.p_entry(k[0], k[1])
+            within[k] = col
+        self.numbers, self.t, self.within = merged, new_t, within

@@ -6,11 +6,12 @@ Works on what the coalition knows: tracks (never truth) and the state of its own
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from skyshield.decide.assess import Assessment, threat_value
+from skyshield.decide.assess import threat_value
 from skyshield.decide.assign import Assigner, AssignmentProblem
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
 from skyshield.decide.roe import NationRules
@@ -108,6 +109,24 @@ def weapon_choice(
     return w, np.where(has, best_pk, 0.0)
 
 
+EntryP = Callable[[np.ndarray, float, tuple[str, ...]], np.ndarray]
+
+
+def target_ok(nr: NationRules, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray,
+              cls: np.ndarray, entry_p: EntryP | None) -> np.ndarray:
+    """`nr.target_ok`, asking `entry_p` only about tracks that every other rule allows."""
+    question = nr.trigger_question()
+    if question is None or entry_p is None:
+        return nr.target_ok(lat, lon, alt, cls)
+    ok = nr.target_ok(lat, lon, alt, cls, p_entry=np.ones(len(lat)))  # trigger aside
+    need = np.flatnonzero(ok)
+    if len(need):
+        p = np.zeros(len(lat))
+        p[need] = entry_p(need, *question)
+        ok = nr.target_ok(lat, lon, alt, cls, p_entry=p)
+    return ok
+
+
 def near_permitted(tracks_x: np.ndarray, rules: dict[str, NationRules]) -> np.ndarray:
     """Cheap prefilter in the frame: tracks inside some nation's permitted bounding box."""
     near = np.zeros(len(tracks_x), bool)
@@ -125,13 +144,14 @@ def plan(
     rules: dict[str, NationRules],
     table: WeaponTable,
     assigner: Assigner,
-    assessment: Assessment | None = None,
+    entry_p: EntryP | None = None,
 ) -> Engagements:
     """Choose new engagements for free shooters against unengaged tracks (rows of `tracks_x`).
 
-    `assessment`, when given, has one row per track: its threat values rank the tracks and
-    its entry probabilities feed `predicted_entry` triggers (without it, a track meets such
-    a trigger only once inside the protected airspace).
+    `entry_p(rows, within_s, countries)` gives the probability that tracks `rows` enter
+    the countries within the window, for `predicted_entry` triggers; it is asked only
+    about tracks every other rule allows (without it, a track meets such a trigger only
+    once inside the protected airspace).
     """
     T, S = len(tracks_x), len(shooters)
     empty = Engagements(*(np.zeros(0, np.int64),) * 4, np.zeros((0, 3)))
@@ -143,8 +163,7 @@ def plan(
     for nation, nr in rules.items():
         cols = shooters.nation == nation
         if cols.any():
-            p = nr.trigger_p(assessment) if assessment is not None else None
-            allowed[:, cols] = nr.target_ok(lat, lon, alt, tracks_cls, p_entry=p)[:, None]
+            allowed[:, cols] = target_ok(nr, lat, lon, alt, tracks_cls, entry_p)[:, None]
     rows = np.flatnonzero(allowed.any(axis=1))
     if len(rows) == 0:
         return empty
@@ -187,12 +206,12 @@ def release_ok(
     weapon: np.ndarray,
     rules: dict[str, NationRules],
     table: WeaponTable,
-    numbers: np.ndarray | None = None,
-    assessment: Assessment | None = None,
+    entry_p: EntryP | None = None,
 ) -> np.ndarray:
     """May each engaged shooter fire now: target within the weapon envelope, rules met.
 
-    `numbers` are the targets' track numbers, looked up in `assessment` for triggers.
+    `entry_p(rows, within_s, countries)` answers `predicted_entry` triggers, rows being
+    indices into `target_x`.
     """
     if len(shooter_pos) == 0:
         return np.zeros(0, bool)

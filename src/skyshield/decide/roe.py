@@ -246,6 +246,14 @@ class NationRules:
         need = np.where(inside, a.inside_own == "national", a.elsewhere == "national")
         return np.where(need, a.delay_s, 0.0)
 
+    def trigger_question(self) -> tuple[float, tuple[str, ...]] | None:
+        """(window [s], countries) a `predicted_entry` trigger asks about; None otherwise."""
+        trig = self.rules.trigger
+        if not isinstance(trig, PredictedEntryTrigger):
+            return None
+        countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
+        return trig.within_min * 60.0, countries
+
     def trigger_s(self) -> float:
         """The trigger's window [s] (0 under ``any_in_zone``)."""
         trig = self.rules.trigger

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skyshield.decide.assess import assess_tracks
+from skyshield.decide.assess import EntryCache
 from skyshield.decide.assign import ASSIGNERS
 from skyshield.decide.engage import Shooters, near_permitted, plan, release_ok
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
@@ -95,8 +95,7 @@ class Engine:
         self.on_alert = [s.on_alert for m in sc.coalition for s in m.squadrons]
         self.sites = self.forces.sites
         self.rules = compile_rules(sc)
-        self.assess_h = max(1200.0, required_horizon_s(sc))
-        self.assessment = None
+        self.entry = EntryCache(max(1200.0, required_horizon_s(sc)))
         self.assigner = ASSIGNERS[cfg.assign]()
         self.events = EventLog()
         self.shots = Shots()
@@ -126,6 +125,7 @@ class Engine:
         self.ukr_monitor = AirspaceMonitor.for_countries(["UKR"], n)
         self.nato_entry_t = np.full(len(self.th), np.nan)
         self.th_lat, self.th_lon, _ = THEATRE.to_lla(self.th.pos)
+        self.th_alive_prev = np.zeros(len(self.th), bool)
         self.ac_lat, self.ac_lon, _ = THEATRE.to_lla(self.fleet.pos)
         self.traj = Trajectories()
 
@@ -341,7 +341,11 @@ class Engine:
         """Airspace bookkeeping: threats into NATO, aircraft over Ukraine, fratricide risk."""
         th, fl = self.th, self.fleet
         alive = th.status == ThreatStatus.FLYING
-        lat, lon, _ = THEATRE.to_lla(th.pos)
+        # positions only for threats flying now or at the last call (the others are unused)
+        moving = np.flatnonzero(alive | self.th_alive_prev)
+        self.th_alive_prev = alive
+        lat, lon = self.th_lat.copy(), self.th_lon.copy()
+        lat[moving], lon[moving], _ = THEATRE.to_lla(th.pos[moving])
         ev = self.nato_monitor.update(t - dt, t, self.th_lat, self.th_lon, lat, lon, alive)
         self.th_lat, self.th_lon = lat, lon
         if len(ev):
@@ -449,6 +453,14 @@ class Engine:
         self.track_order = np.argsort(tracks.number, kind="stable")
         self.track_sorted = tracks.number[self.track_order]
 
+    def _entry_p(self, rows: np.ndarray, t: float):  # noqa: ANN202 - an EntryP callable
+        """Trigger probabilities for picture rows `rows`, as `decide.engage.EntryP` wants."""
+
+        def entry_p(sub: np.ndarray, within_s: float, countries: tuple[str, ...]) -> np.ndarray:
+            return self.entry.p_entry(self.tracks, rows[sub], t, within_s, countries)
+
+        return entry_p
+
     def _busy_tracks(self) -> np.ndarray:
         """Track numbers already engaged (an aircraft on them or a weapon in flight)."""
         return np.union1d(self.eng_track[self.eng_track >= 0], self.shots.track)
@@ -457,10 +469,6 @@ class Engine:
         """Assign free shooters to unengaged tracks; start the intercepts."""
         tracks, fl = self.tracks, self.fleet
         near = np.flatnonzero(near_permitted(tracks.x, self.rules))
-        # assess every track the coalition might engage (the engaged ones too: their
-        # weapon release is judged on the same assessment)
-        self.assessment = (assess_tracks(tracks.select(near), t, self.assess_h)
-                           if len(near) else None)
         free = ~np.isin(tracks.number[near], self._busy_tracks())
         if not free.any():
             return
@@ -484,7 +492,7 @@ class Engine:
         )
         rows = near[free]
         e = plan(tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.forces.table,
-                 self.assigner, assessment=self.assessment.select(np.flatnonzero(free)))
+                 self.assigner, entry_p=self._entry_p(rows, t))
         if not len(e):
             return
         ac = cand[e.shooter]
@@ -575,7 +583,7 @@ class Engine:
         fl.goal[eng] = lead_point(x[:, :3], x[:, 3:6], tau)
         ok = (t >= self.eng_approved[eng]) & release_ok(
             fl.pos[eng], fl.nation[eng], x, tracks.cls[rows], w, self.rules, table,
-            numbers=tracks.number[rows], assessment=self.assessment)
+            entry_p=self._entry_p(rows, t))
         ok &= fl.rounds[eng, w] > 0
         if not ok.any():
             return
