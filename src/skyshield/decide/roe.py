@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -346,6 +347,7 @@ def city_discs(radius_km: float) -> gz.Zone | None:
     return _CITY_DISCS[radius_km]
 
 
+@lru_cache(maxsize=16)
 def _depth_zone(km: float) -> gz.Zone | None:
     return gz.near_border(sorted(NATO), km, inside="UKR") if km > 0 else None
 

@@ -20,9 +20,20 @@ from skyshield.model.scenario import (
     ZoneSpec,
 )
 
+_LEAVES: dict[str, gz.Zone] = {}  # leaf zones by spec: buffering real borders is costly
+
 
 def build_zone(name: str, spec: ZoneSpec, built: dict[str, gz.Zone]) -> gz.Zone:
     """One zone from its spec; `built` holds the zones it may refer to."""
+    if not isinstance(spec, UnionZone | DifferenceZone):
+        key = spec.model_dump_json()
+        if key not in _LEAVES:
+            _LEAVES[key] = _build(spec, built)
+        return gz.Zone(name, _LEAVES[key].geometry)
+    return gz.Zone(name, _build(spec, built).geometry)
+
+
+def _build(spec: ZoneSpec, built: dict[str, gz.Zone]) -> gz.Zone:
     match spec:
         case PolygonZone():
             zone = gz.polygon(spec.points)
@@ -41,7 +52,7 @@ def build_zone(name: str, spec: ZoneSpec, built: dict[str, gz.Zone]) -> gz.Zone:
             zone = gz.difference(built[spec.of], *(built[z] for z in spec.minus))
         case _:  # pragma: no cover - the schema admits no other kind
             raise TypeError(f"unknown zone spec {spec!r}")
-    return gz.Zone(name, zone.geometry)
+    return zone
 
 
 def build_zones(scenario: Scenario) -> dict[str, gz.Zone]:

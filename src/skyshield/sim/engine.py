@@ -54,10 +54,11 @@ class EngineConfig:
     decide_period_s: float = 5.0  # re-planning period of the assigner [s]
     patrol_period_s: float = 30.0  # patrol relief check period [s]
     replay_dt_s: float = 10.0  # replay sampling period [s]
-    depth_period_s: float = 30.0  # depth-into-Ukraine sampling period [s]
+    depth_period_s: float = 60.0  # depth-into-Ukraine sampling period [s]
     monitor_period_s: float = 10.0  # airspace bookkeeping period (crossings stay exact) [s]
     picture_period_s: float = 5.0  # perfect-picture refresh period [s] (tracked: every scan)
-    gbad_period_s: float = 2.0  # Ukrainian fire-control cycle [s]
+    gbad_period_s: float = 5.0  # Ukrainian fire-control cycle [s]
+    cruise_period_s: float = 5.0  # integration period of aircraft not engaged [s]
 
 
 class Engine:
@@ -126,6 +127,7 @@ class Engine:
         self.nato_entry_t = np.full(len(self.th), np.nan)
         self.th_lat, self.th_lon, _ = THEATRE.to_lla(self.th.pos)
         self.th_alive_prev = np.zeros(len(self.th), bool)
+        self.th_t = 0.0  # time the threats were last brought to [s]
         self.ac_lat, self.ac_lon, _ = THEATRE.to_lla(self.fleet.pos)
         self.traj = Trajectories()
 
@@ -141,7 +143,7 @@ class Engine:
             ("decide", cfg.decide_period_s), ("patrol", cfg.patrol_period_s),
             ("replay", cfg.replay_dt_s), ("depth", cfg.depth_period_s),
             ("monitor", cfg.monitor_period_s), ("picture", cfg.picture_period_s),
-            ("gbad", cfg.gbad_period_s))}
+            ("gbad", cfg.gbad_period_s), ("cruise", cfg.cruise_period_s))}
         self.wall0 = wallclock.perf_counter()
         return self
 
@@ -157,7 +159,7 @@ class Engine:
             self._fratricide(t, every["gbad"] * dt)
         if k % every["monitor"] == 0:
             self._monitor(t, every["monitor"] * dt, depth=k % every["depth"] == 0)
-        if k % every["patrol"] == 1 or k == 1:
+        if k % every["patrol"] == 0 or k == 1:
             self._patrols(t)
         self._sense(t, k % every["picture"] == 0)  # sensing -> picture
         if k % every["decide"] == 0:
@@ -173,6 +175,8 @@ class Engine:
         n = int(round(min(t_stop, self.scenario.duration_s) / self.dt))
         while self.k < n:
             self.step()
+        self._truth(self.t)
+        self._sync(self.t)
         return self
 
     def run(self, progress: Callable[[float, float], None] | None = None) -> RunResult:
@@ -184,32 +188,54 @@ class Engine:
             self.step()
             if progress is not None and self.k % minute == 0:
                 progress(self.t, self.scenario.duration_s)
+        self._truth(self.t)
+        self._sync(self.t)
         return self._finish(n_ticks * self.dt, wallclock.perf_counter() - self.wall0)
 
     # ------------------------------------------------------------------ stages
-    def _move(self, t: float, dt: float) -> None:
-        """Threats and aircraft move; record launches, impacts and sortie events."""
-        th = self.th
-        ev = th.step(t - dt, dt)
-        for idx, kind in (
-            (ev.launched, EventKind.LAUNCH),
-            (ev.impacted, EventKind.IMPACT),
-            (ev.expired, EventKind.EXPIRED),
-        ):
-            if len(idx):
-                lat, lon, alt = THEATRE.to_lla(th.pos[idx])
-                self.events.add(
-                    t,
-                    kind,
-                    threat=idx,
-                    lat=lat,
-                    lon=lon,
-                    alt=alt,
-                    detail=self.type_names[th.type_idx[idx]],
-                )
+    def _truth(self, t: float) -> None:
+        """Bring the threats to time `t` (they fly closed-form routes, so this is exact).
 
+        Threat positions are computed only when something reads them (sensors, Ukrainian
+        sites, weapons, bookkeeping), not on every tick; events carry their exact times.
+        """
+        th = self.th
+        if self.th_t >= t:
+            return
+        ev = th.step(self.th_t, t - self.th_t)
+        self.th_t = t
+        for idx, kind in ((ev.launched, EventKind.LAUNCH), (ev.impacted, EventKind.IMPACT),
+                          (ev.expired, EventKind.EXPIRED)):
+            if len(idx):
+                at = th.wp[idx, 0] if kind == EventKind.LAUNCH else th.pos[idx]
+                when = th.t_launch[idx] if kind == EventKind.LAUNCH else th.t_end[idx]
+                lat, lon, alt = THEATRE.to_lla(at)
+                self.events.add(when, kind, threat=idx, lat=lat, lon=lon, alt=alt,
+                                detail=self.type_names[th.type_idx[idx]])
+
+    def _move(self, t: float, dt: float) -> None:
+        """Engaged aircraft move every tick; the others every `cruise_period_s` (`_sync`).
+
+        Threats move on demand (`_truth`).
+        """
         fl = self.fleet
-        ch = fl.step(dt, check=self.k % 5 == 0)
+        if self.k % self.every["cruise"] == 0:
+            self._sync(t)
+            return
+        busy = np.flatnonzero(self.eng_track >= 0)
+        if len(busy):
+            self._record(fl.step(t - fl.t_pos[busy], check=self.k % 5 == 0, idx=busy), t)
+
+    def _sync(self, t: float) -> None:
+        """Bring every aircraft to time `t` (readers of aircraft positions call this)."""
+        fl = self.fleet
+        stale = np.flatnonzero(fl.t_pos < t - 1e-9)
+        if len(stale):
+            self._record(fl.step(t - fl.t_pos[stale], check=True, idx=stale), t)
+
+    def _record(self, ch: dict[str, np.ndarray], t: float) -> None:
+        """Events of the aircraft state changes of one step."""
+        fl = self.fleet
         if len(ch["took_off"]):
             idx = ch["took_off"]
             self.events.add(
@@ -240,6 +266,7 @@ class Engine:
         """Weapons whose fly-out ended: draw kills, destroy threats."""
         if not len(self.shots) or self.shots.t_impact.min() > t:
             return
+        self._truth(t)
         due = self.shots.pop_due(t)
         th = self.th
         alive = th.status == ThreatStatus.FLYING
@@ -288,9 +315,11 @@ class Engine:
 
     def _ukrainian_defence(self, t: float) -> None:
         """Ukrainian sites engage threats inside their zones (with the hold-fire policy)."""
+        self._sync(t)
         sites = self.sites
         if not len(sites) or not (sites.active & (sites.magazine > 0) & (sites.next_t <= t)).any():
             return
+        self._truth(t)
         th = self.th
         engageable = (th.status == ThreatStatus.FLYING) & self.gbad_engageable[th.type_idx]
         if not engageable.any():
@@ -338,7 +367,9 @@ class Engine:
                 )
 
     def _monitor(self, t: float, dt: float, depth: bool) -> None:
-        """Airspace bookkeeping: threats into NATO, aircraft over Ukraine, fratricide risk."""
+        """Airspace bookkeeping: threats into NATO, aircraft over Ukraine, depth."""
+        self._truth(t)
+        self._sync(t)
         th, fl = self.th, self.fleet
         alive = th.status == ThreatStatus.FLYING
         # positions only for threats flying now or at the last call (the others are unused)
@@ -382,6 +413,7 @@ class Engine:
 
     def _fratricide(self, t: float, dt: float) -> None:
         """Record coalition aircraft entering an active Ukrainian engagement zone."""
+        self._sync(t)
         fl = self.fleet
         if not len(self.sites):
             return
@@ -396,6 +428,7 @@ class Engine:
 
     def _patrols(self, t: float) -> None:
         """Keep each patrol station manned: launch relief before the aircraft there go bingo."""
+        self._sync(t)
         st, fl = self.forces.stations, self.fleet
         if not len(st):
             return
@@ -434,10 +467,16 @@ class Engine:
         th = self.th
         if self.tracker is None:
             if refresh:
+                self._truth(t)
                 alive = np.flatnonzero(th.status == ThreatStatus.FLYING)
                 self._set_tracks(self.picture.update(alive, th.pos[alive], th.vel[alive], t,
                                                      cls=th.cls[alive]), t)
             return
+        if not len(self.radars.scan_times(t - self.dt, t)[0]):
+            if refresh:
+                self._set_tracks(self.tracker.picture(t).confirmed_only(), t)
+            return
+        self._truth(t)
         alive = np.flatnonzero(th.status == ThreatStatus.FLYING)
         plots = self.radars.scan(t, th.pos[alive], th.type_idx[alive], alive, self.sense_rng,
                                  t_prev=t - self.dt, truth_vel=th.vel[alive])
@@ -467,6 +506,7 @@ class Engine:
 
     def _decide(self, t: float) -> None:
         """Assign free shooters to unengaged tracks; start the intercepts."""
+        self._sync(t)
         tracks, fl = self.tracks, self.fleet
         near = np.flatnonzero(near_permitted(tracks.x, self.rules))
         free = ~np.isin(tracks.number[near], self._busy_tracks())
@@ -588,6 +628,7 @@ class Engine:
         if not ok.any():
             return
         a, x, w = eng[ok], x[ok], w[ok]
+        self._truth(t)
         th = self.th
         target = acquire(
             x[:, :3], np.full(len(a), BASKET_M), th.pos, th.status == ThreatStatus.FLYING
@@ -598,6 +639,7 @@ class Engine:
         fl.rounds[a, w] -= 1
         self.shots_fired[a] += 1
         lat, lon, alt = THEATRE.to_lla(fl.pos[a])
+        tlat, tlon, talt = THEATRE.to_lla(x[:, :3])  # the aimed track, where it was believed
         self.events.add(
             t,
             EventKind.SHOT,
@@ -610,12 +652,17 @@ class Engine:
             lon=lon,
             alt=alt,
             value=table.cost[w],
+            tlat=tlat,
+            tlon=tlon,
+            talt=talt,
         )
         fl.release(a)
         self.eng_track[a] = -1
 
     def _sample(self, t: float) -> None:
         """Store positions for the replay."""
+        self._sync(t)
+        self._truth(t)
         th, fl = self.th, self.fleet
         alive = np.flatnonzero(th.status == ThreatStatus.FLYING)
         self.traj.add(t, "threat", alive, th.pos[alive], th.cls[alive])

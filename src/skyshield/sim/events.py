@@ -51,6 +51,9 @@ COLUMNS = (
     "alt",
     "value",
     "detail",
+    "tlat",
+    "tlon",
+    "talt",
 )
 
 
@@ -75,6 +78,9 @@ class EventLog:
         alt: np.ndarray | float = np.nan,
         value: np.ndarray | float = np.nan,
         detail: np.ndarray | str = "",
+        tlat: np.ndarray | float = np.nan,
+        tlon: np.ndarray | float = np.nan,
+        talt: np.ndarray | float = np.nan,
     ) -> None:
         """Append one event, or n events when any argument is an array of length n."""
         cols = {
@@ -88,6 +94,9 @@ class EventLog:
             "lon": lon,
             "alt": alt,
             "value": value,
+            "tlat": tlat,
+            "tlon": tlon,
+            "talt": talt,
             "detail": detail,
         }
         n = max((np.size(v) for v in cols.values() if np.ndim(v) > 0), default=1)
@@ -108,7 +117,7 @@ class EventLog:
         df = pd.DataFrame(data)
         for c in ("threat", "aircraft", "track"):
             df[c] = df[c].astype(np.int64)
-        for c in ("t", "lat", "lon", "alt", "value"):
+        for c in ("t", "lat", "lon", "alt", "value", "tlat", "tlon", "talt"):
             df[c] = df[c].astype(np.float64)
         for c in ("kind", "nation", "weapon", "detail"):
             df[c] = df[c].astype(str)

@@ -73,6 +73,7 @@ class Fleet:
     after_scramble: np.ndarray = field(init=False)  # state entered when airborne [int8]
     sorties: np.ndarray = field(init=False)  # sorties flown [-]
     flight_s: np.ndarray = field(init=False)  # time airborne [s]
+    t_pos: np.ndarray = field(init=False)  # time each aircraft was last integrated to [s]
 
     def __post_init__(self) -> None:
         n = len(self.nation)
@@ -90,6 +91,7 @@ class Fleet:
         self.after_scramble = np.full(n, AircraftState.TRANSIT, np.int8)
         self.sorties = np.zeros(n, np.int64)
         self.flight_s = np.zeros(n)
+        self.t_pos = np.zeros(n)
 
     def __len__(self) -> int:
         return len(self.nation)
@@ -140,18 +142,25 @@ class Fleet:
         )
 
     # -------------------------------------------------------------------- step
-    def step(self, dt: float, check: bool = True) -> dict[str, np.ndarray]:
-        """Advance every aircraft by `dt` seconds; return indices of state changes.
+    def step(self, dt: float | np.ndarray, check: bool = True,
+             idx: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Advance aircraft `idx` (default all) by `dt` seconds (a scalar, or one per aircraft
+        of `idx`); return indices of state changes.
 
-        Works on the index set of aircraft in the air (ground aircraft only run timers).
-        `check=False` skips the bingo checks (fuel and weapons), which the engine runs every
-        few seconds rather than every tick.
+        The engine integrates engaged aircraft every tick and the others on a slower
+        period (straight legs and orbits are flown exactly enough at a few seconds).
+        `check=False` skips the bingo checks (fuel and weapons).
         """
         st = self.state
+        idx = np.arange(len(st)) if idx is None else np.asarray(idx, np.int64)
+        dtv = np.broadcast_to(np.asarray(dt, float), idx.shape)
+        self.t_pos[idx] += dtv
         took_off = ready = _EMPTY
-        wait = np.flatnonzero((st == SCRAMBLE) | (st == TURNAROUND))
-        if len(wait):
-            self.timer[wait] -= dt
+        si = st[idx]
+        w = (si == SCRAMBLE) | (si == TURNAROUND)
+        if w.any():
+            wait = idx[w]
+            self.timer[wait] -= dtv[w]
             done = wait[self.timer[wait] <= 0]
             if len(done):
                 sd = st[done]
@@ -162,10 +171,12 @@ class Fleet:
                 self.fuel_s[ready] = self.endurance_s[ready]
                 self.rounds[ready] = self.rounds_full[ready]
 
-        a = np.flatnonzero(AIRBORNE[st])
+        air = AIRBORNE[st[idx]]
+        a = idx[air]
         if not len(a):
             return {"took_off": took_off, "on_station": _EMPTY, "landed": _EMPTY,
                     "bingo": _EMPTY, "bingo_fuel": _EMPTY_BOOL}
+        dt = dtv[air]
         sa = st[a]
         pos, goal = self.pos[a], self.goal[a]
         # goals per state (intercept goals are set by orders)
@@ -175,7 +186,10 @@ class Fleet:
             c = self.station_center[p]
             ang = np.arctan2(pos[pm, 1] - c[:, 1], pos[pm, 0] - c[:, 0]) + ORBIT_LEAD_RAD
             r = self.station_radius[p]
-            goal[pm] = np.c_[c[:, 0] + r * np.cos(ang), c[:, 1] + r * np.sin(ang), c[:, 2]]
+            g = c.copy()
+            g[:, 0] += r * np.cos(ang)
+            g[:, 1] += r * np.sin(ang)
+            goal[pm] = g
         if tm.any():
             goal[tm] = self.station_center[a[tm]]
         if rm.any():
@@ -188,7 +202,7 @@ class Fleet:
         d[:, :2] *= (np.minimum(speed * dt, dist) / np.maximum(dist, 1e-9))[:, None]
         np.clip(d[:, 2], -CLIMB_MS * dt, CLIMB_MS * dt, out=d[:, 2])
         self.pos[a] = pos + d
-        self.vel[a] = d / dt
+        self.vel[a] = d / dt[:, None]
         self.goal[a] = goal
         self.flight_s[a] += dt
         self.fuel_s[a] -= np.where(dash, DASH_BURN * dt, dt)
