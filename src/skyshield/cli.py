@@ -108,6 +108,9 @@ def simulate(
     ] = "tracked",
     assign: Annotated[str, typer.Option(help="weapon-target assignment solver")] = "greedy",
     report: Annotated[bool, typer.Option(help="write the HTML report into the run folder")] = True,
+    compare_policies: Annotated[bool, typer.Option(
+        help="also fly the run under each deconfliction policy (3 more runs) and show what "
+        "each costs in kills")] = False,
 ) -> None:
     """Fly a whole raid and print what the coalition achieved and risked.
 
@@ -140,6 +143,25 @@ def simulate(
             raise typer.Exit(2) from None
     result.write(out_dir)
     out.print(summary(result.metrics))
+    if compare_policies:
+        from skyshield.sim.study import compare_deconfliction
+
+        with err.status("comparing deconfliction policies") as status:
+            df = compare_deconfliction(sc, seed, picture,
+                                       progress=lambda p: status.update(f"policy {p}"))
+        (out_dir / "deconfliction.json").write_text(df.to_json(orient="records", indent=2))
+        table = Table(title="deconfliction policies: what each costs (same seed)",
+                      title_justify="left")
+        heads = {"policy": "policy", "kills_coalition": "coalition kills",
+                 "kills_ukraine": "UA kills", "kills_vs_none": "kills vs none",
+                 "impacted": "reached target", "leakers": "leakers",
+                 "fratricide_risk_events": "risk events", "mez_minutes": "min in UA MEZ"}
+        for col, head in heads.items():
+            table.add_column(head, justify="left" if col == "policy" else "right")
+        for r in df.to_dict("records"):
+            name = r["policy"] + (" (declared)" if r["declared"] else "")
+            table.add_row(name, *(str(r[c]) for c in list(heads)[1:]))
+        out.print(table)
     out.print(f"run folder: [bold]{out_dir}[/bold]")
     if report:
         from skyshield.report.html import build_report

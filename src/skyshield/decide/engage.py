@@ -145,13 +145,15 @@ def plan(
     table: WeaponTable,
     assigner: Assigner,
     entry_p: EntryP | None = None,
+    keep_out: np.ndarray | None = None,
 ) -> Engagements:
     """Choose new engagements for free shooters against unengaged tracks (rows of `tracks_x`).
 
     `entry_p(rows, within_s, countries)` gives the probability that tracks `rows` enter
     the countries within the window, for `predicted_entry` triggers; it is asked only
     about tracks every other rule allows (without it, a track meets such a trigger only
-    once inside the protected airspace).
+    once inside the protected airspace). `keep_out` (K,3) circles (x, y, radius) are
+    areas fighters must not enter (deconfliction): intercepts aimed inside are refused.
     """
     T, S = len(tracks_x), len(shooters)
     empty = Engagements(*(np.zeros(0, np.int64),) * 4, np.zeros((0, 3)))
@@ -182,6 +184,8 @@ def plan(
     aim = lead_point(x[:, None, :3], x[:, None, 3:6], total)  # (T',S,3)
     home = np.linalg.norm(aim[..., :2] - shooters.base[None, :, :2], axis=2) / shooters.cruise
     fuel_ok = shooters.fuel_s[None, :] > DASH_BURN * tau + home + RESERVE_S
+    for cx, cy, r in keep_out if keep_out is not None else ():
+        fuel_ok &= np.hypot(aim[..., 0] - cx, aim[..., 1] - cy) >= r
     problem = AssignmentProblem(
         value=threat_value(cls), time=np.where(fuel_ok, total, np.inf), allowed=allowed[rows], pk=pk
     )

@@ -319,8 +319,15 @@ class Theatre(Strict):
 class Deconfliction(Strict):
     """How coalition fighters and Ukrainian missile engagement zones are kept apart."""
 
-    policy: Literal["none", "fighters_keep_out", "sites_hold_fire"] = "none"
-    hold_fire_km: float = Field(default=10.0, ge=0, le=100)
+    policy: Literal["none", "fighters_keep_out", "sites_hold_fire"] = Field(
+        default="none",
+        description="none; fighters_keep_out: fighters (patrols, intercepts, routes) stay "
+        "outside every active Ukrainian engagement zone plus the safe distance; "
+        "sites_hold_fire: Ukrainian sites hold fire at targets within the safe distance of "
+        "a coalition fighter")
+    hold_fire_km: float = Field(
+        default=10.0, ge=0, le=100, description="the safe distance between fighters and "
+        "Ukrainian fire [km]")
 
 
 class PictureOptions(Strict):

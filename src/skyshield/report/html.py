@@ -359,6 +359,31 @@ def _exchange_html(run: RunData) -> str:
         "reference library (public estimates, USD).</p></div>")
 
 
+def _deconfliction_html(run_dir: Path, declared: str) -> str:
+    """What each deconfliction policy costs in kills (when the run folder holds the study)."""
+    f = run_dir / "deconfliction.json"
+    if not f.exists():
+        return ('<p class="sub">Declared policy: <b>' + html.escape(declared) + "</b>. Run "
+                "<code>skyshield simulate --compare-policies</code> to see what each policy "
+                "costs in kills.</p>")
+    rows = json.loads(f.read_text())
+    names = {"none": "No deconfliction", "fighters_keep_out": "Fighters keep out of zones",
+             "sites_hold_fire": "Ukrainian sites hold fire near fighters"}
+    body = "".join(
+        f"<tr{' class=declared' if r['declared'] else ''}><td>{html.escape(names[r['policy']])}"
+        f"{' (declared)' if r['declared'] else ''}</td><td>{r['kills_coalition']}</td>"
+        f"<td>{r['kills_ukraine']}</td><td>{r['kills_vs_none']:+d}</td><td>{r['impacted']}</td>"
+        f"<td>{r['leakers']}</td><td>{r['fratricide_risk_events']}</td>"
+        f"<td>{r['mez_minutes']:.0f}</td></tr>" for r in rows)
+    return ('<table class="data" id="deconfliction"><tr><th>Policy</th><th>Coalition kills</th>'
+            "<th>Ukrainian kills</th><th>Kills vs none</th><th>Reached target</th>"
+            "<th>Leakers</th><th>Fratricide-risk events</th><th>Aircraft-min in UA zones</th>"
+            f"</tr>{body}</table>"
+            '<p class="sub" style="font-size:11.5px;margin-top:8px">Same scenario and seed '
+            "under each policy. A fratricide-risk event is a coalition aircraft entering an "
+            "active Ukrainian engagement zone whose site may fire near it.</p>")
+
+
 def _legend_html() -> str:
     def sw(col: str, shape: str = "rect", stroke: str = "none") -> str:
         shapes = {
@@ -458,6 +483,7 @@ def build_report(run_dir: Path) -> Path:
         "LEGEND": _legend_html(),
         "NATION_TABLE": _nation_html(run),
         "EXCHANGE": _exchange_html(run),
+        "DECONFLICTION": _deconfliction_html(run_dir, sc.deconfliction.policy),
         "FIGURES": fig_html,
         "MAP_URI": map_uri,
         "SCENARIO_YAML": html.escape(run.scenario_text),

@@ -198,3 +198,22 @@ def build_radars(scenario: Scenario, type_rcs_m2: np.ndarray) -> RadarNet:
             specs.append(RadarSpec(position=tuple(THEATRE.to_xyz(lat, lon, 0.0)),
                                    antenna_height=r.antenna_height_m, **common))
     return RadarNet.from_specs(specs, rcs_m2=type_rcs_m2)
+
+
+def keep_out_circles(sites: Sites, margin_km: float) -> np.ndarray:
+    """(K,3) circles x, y, radius [m]: each active site's zone plus the safe distance."""
+    live = sites.active & (sites.magazine > 0)
+    return np.c_[sites.pos[live, :2], sites.range_m[live] + margin_km * KM]
+
+
+def move_stations_clear(stations: Stations, circles: np.ndarray, clear_m: float = 1000.0
+                        ) -> None:
+    """Move patrol stations whose orbit would enter a keep-out circle radially out of it."""
+    for cx, cy, r in circles:
+        d = stations.center[:, :2] - [cx, cy]
+        dist = np.hypot(d[:, 0], d[:, 1])
+        need = r + stations.radius + clear_m
+        close = dist < need
+        if close.any():
+            unit = d[close] / np.maximum(dist[close], 1.0)[:, None]
+            stations.center[close, :2] = np.array([cx, cy]) + unit * need[close, None]

@@ -26,7 +26,13 @@ from skyshield.model.scenario import Scenario
 from skyshield.picture.perfect import PerfectPicture
 from skyshield.picture.tracker import Tracker
 from skyshield.picture.tracks import Tracks
-from skyshield.sim.build import BASKET_M, build_forces, build_radars
+from skyshield.sim.build import (
+    BASKET_M,
+    build_forces,
+    build_radars,
+    keep_out_circles,
+    move_stations_clear,
+)
 from skyshield.sim.events import EventKind, EventLog
 from skyshield.sim.result import RunResult, Trajectories
 from skyshield.world.aircraft import (
@@ -94,6 +100,11 @@ class Engine:
         self.forces = build_forces(sc)
         self.fleet = self.forces.fleet
         self.on_alert = [s.on_alert for m in sc.coalition for s in m.squadrons]
+        self.keep_out = np.zeros((0, 3))
+        if sc.deconfliction.policy == "fighters_keep_out":
+            self.keep_out = keep_out_circles(self.forces.sites, sc.deconfliction.hold_fire_km)
+            self.fleet.keep_out = self.keep_out
+            move_stations_clear(self.forces.stations, self.keep_out)
         self.sites = self.forces.sites
         self.rules = compile_rules(sc)
         self.entry = EntryCache(max(1200.0, required_horizon_s(sc)))
@@ -412,18 +423,25 @@ class Engine:
             self.closest_blr_rus[idx] = np.minimum(self.closest_blr_rus[idx], d)
 
     def _fratricide(self, t: float, dt: float) -> None:
-        """Record coalition aircraft entering an active Ukrainian engagement zone."""
+        """Exposure to Ukrainian fire: time inside active engagement zones, and risk events.
+
+        A fratricide-risk event is an aircraft entering an active zone whose site may fire
+        near it: under `sites_hold_fire` sites never fire within the safe distance of a
+        fighter, so exposure there carries no risk event.
+        """
         self._sync(t)
         fl = self.fleet
         if not len(self.sites):
             return
         risk = fl.airborne & self.sites.in_zone(fl.pos).any(axis=0)
+        self.risk_s += dt * risk
+        if self.scenario.deconfliction.policy == "sites_hold_fire":
+            return
         new = np.flatnonzero(risk & ~self.in_risk)
         if len(new):
             lat, lon, alt = THEATRE.to_lla(fl.pos[new])
             self.events.add(t, EventKind.FRATRICIDE_RISK, aircraft=new, nation=fl.nation[new],
                             lat=lat, lon=lon, alt=alt)
-        self.risk_s += dt * risk
         self.in_risk = risk
 
     def _patrols(self, t: float) -> None:
@@ -532,7 +550,7 @@ class Engine:
         )
         rows = near[free]
         e = plan(tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.forces.table,
-                 self.assigner, entry_p=self._entry_p(rows, t))
+                 self.assigner, entry_p=self._entry_p(rows, t), keep_out=self.keep_out)
         if not len(e):
             return
         ac = cand[e.shooter]

@@ -74,6 +74,7 @@ class Fleet:
     sorties: np.ndarray = field(init=False)  # sorties flown [-]
     flight_s: np.ndarray = field(init=False)  # time airborne [s]
     t_pos: np.ndarray = field(init=False)  # time each aircraft was last integrated to [s]
+    keep_out: np.ndarray = field(init=False)  # (K,3) circles x, y, radius never entered [m]
 
     def __post_init__(self) -> None:
         n = len(self.nation)
@@ -92,6 +93,7 @@ class Fleet:
         self.sorties = np.zeros(n, np.int64)
         self.flight_s = np.zeros(n)
         self.t_pos = np.zeros(n)
+        self.keep_out = np.zeros((0, 3))
 
     def __len__(self) -> int:
         return len(self.nation)
@@ -201,7 +203,11 @@ class Fleet:
         dist = np.hypot(d[:, 0], d[:, 1])
         d[:, :2] *= (np.minimum(speed * dt, dist) / np.maximum(dist, 1e-9))[:, None]
         np.clip(d[:, 2], -CLIMB_MS * dt, CLIMB_MS * dt, out=d[:, 2])
-        self.pos[a] = pos + d
+        new = pos + d
+        if len(self.keep_out):
+            new = keep_outside(new, self.keep_out)
+            d = new - pos
+        self.pos[a] = new
         self.vel[a] = d / dt[:, None]
         self.goal[a] = goal
         self.flight_s[a] += dt
@@ -231,6 +237,21 @@ class Fleet:
                 self.target[bingo] = -1
         return {"took_off": took_off, "on_station": arrived, "landed": landed,
                 "bingo": bingo, "bingo_fuel": bingo_fuel}
+
+
+def keep_outside(xyz: np.ndarray, circles: np.ndarray) -> np.ndarray:
+    """Positions pushed radially out of keep-out circles (x, y, r): a path that would cross
+    one slides around its edge instead."""
+    out = xyz.copy()
+    for cx, cy, r in circles:  # circles are few (one per air-defence site)
+        dx, dy = out[:, 0] - cx, out[:, 1] - cy
+        dist = np.hypot(dx, dy)
+        inside = dist < r
+        if inside.any():
+            f = r / np.maximum(dist[inside], 1e-6)
+            out[inside, 0] = cx + dx[inside] * f
+            out[inside, 1] = cy + dy[inside] * f
+    return out
 
 
 _EMPTY = np.zeros(0, np.int64)

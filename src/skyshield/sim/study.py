@@ -1,0 +1,45 @@
+"""Small studies over runs: what a policy option achieves and what it risks.
+
+`compare_deconfliction` flies one scenario and seed under each deconfliction policy and
+returns one row per policy, so a planner sees what keeping fighters out of Ukrainian
+engagement zones (or having Ukrainian sites hold fire) costs in kills.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from skyshield.model.scenario import Scenario
+from skyshield.sim.run import run_scenario
+
+POLICIES = ("none", "fighters_keep_out", "sites_hold_fire")
+
+
+def compare_deconfliction(scenario: Scenario, seed: int | None = None, picture: str = "perfect",
+                          progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """One row per deconfliction policy: kills, leakers, impacts, fratricide exposure."""
+    rows = []
+    for policy in POLICIES:
+        if progress is not None:
+            progress(policy)
+        dec = scenario.deconfliction.model_copy(update={"policy": policy})
+        m = run_scenario(scenario.model_copy(update={"deconfliction": dec}), seed=seed,
+                         picture=picture).metrics
+        o = m["threats"]["outcomes"]
+        rows.append({
+            "policy": policy,
+            "declared": policy == scenario.deconfliction.policy,
+            "kills_coalition": o["destroyed_coalition"],
+            "kills_ukraine": o["destroyed_ukraine"],
+            "impacted": o["impacted"],
+            "leakers": m["leakers_total"],
+            "fratricide_risk_events": m["fratricide_risk_events"],
+            "mez_minutes": round(sum(n["mez_minutes"] for n in m["nations"].values()), 1),
+        })
+    df = pd.DataFrame(rows)
+    base = df.loc[df.policy == "none"].iloc[0]
+    df["kills_vs_none"] = (df.kills_coalition + df.kills_ukraine
+                           - base.kills_coalition - base.kills_ukraine)
+    return df
