@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 from pyproj import Geod
 
 from skyshield.sim.run import run_scenario
@@ -55,4 +54,5 @@ def test_threat_outcomes_are_consistent_with_events(western_night):
     assert (r.aircraft.flight_h <= western_night.duration_min / 60 + 1e-9).all()
     m = r.metrics
     assert sum(m["threats"]["outcomes"].values()) == len(th) == 80
-    assert m["nations"]["POL"]["sorties"] == int(r.aircraft[r.aircraft.nation == "POL"].sorties.sum())
+    pol = r.aircraft[r.aircraft.nation == "POL"]
+    assert m["nations"]["POL"]["sorties"] == int(pol.sorties.sum())
