@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from skyshield.model.errors import ScenarioError
 from skyshield.model.loader import builtin_scenarios, load_scenario, scenario_json_schema
 from skyshield.model.summary import summarize
+from skyshield.units import HOUR, MINUTE
 
 app = typer.Typer(
     name="skyshield",
@@ -197,6 +203,190 @@ def map_cmd(
     paths = render_map(sc, out_file.with_suffix(""), fmt=("png", "svg"))
     for p in paths:
         out.print(f"wrote [bold]{p}[/bold]")
+
+
+
+# ------------------------------------------------------------------ assess and roe explain
+class Picture(StrEnum):
+    """Which air picture the decision stage sees."""
+
+    perfect = "perfect"
+    tracked = "tracked"
+
+
+def _parse_at(text: str) -> float:
+    """A time since scenario start: HH:MM, H:MM:SS or minutes (80, 92.5) -> seconds."""
+    t = str(text).strip()
+    try:
+        if ":" not in t:
+            minutes = float(t)
+            if not minutes >= 0 or minutes == float("inf"):
+                raise ValueError
+            return minutes * MINUTE
+        parts = [int(x) for x in t.split(":")]
+        if len(parts) not in (2, 3) or any(x < 0 for x in parts) or any(x >= 60 for x in parts[1:]):
+            raise ValueError
+        h, m, sec = (parts + [0])[:3]
+        return h * HOUR + m * MINUTE + sec
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a time since scenario start; use HH:MM (04:30), H:MM:SS "
+            "(4:30:15) or minutes (270)") from None
+
+
+def _clock(t: float) -> str:
+    s = int(round(t))
+    hm = f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+    return hm if s % 60 == 0 else f"{hm}:{s % 60:02d}"
+
+
+def _check_at(sc, at_s: float) -> str:  # noqa: ANN001 - a Scenario
+    """Refuse a time beyond the scenario (exit 2, naming --at); return the heading line."""
+    if at_s > sc.duration_s:
+        raise typer.BadParameter(
+            f"{_clock(at_s)} is beyond the end of scenario {sc.name!r}, which lasts "
+            f"{_clock(sc.duration_s)}", param_hint="'--at'")
+    utc = (sc.epoch + timedelta(seconds=at_s)).strftime("%Y-%m-%d %H:%M UTC")
+    return f"[bold]{sc.name}[/bold] at {_clock(at_s)} after the start ({utc})"
+
+
+AtOpt = Annotated[float, typer.Option(
+    "--at", parser=_parse_at, metavar="TIME",
+    help="time since scenario start: HH:MM (04:30), H:MM:SS (4:30:15) or minutes (270)")]
+PictureOpt = Annotated[Picture, typer.Option(
+    help="air picture: 'perfect' (truth under track numbers, fast) or 'tracked' "
+    "(radars + tracker)")]
+
+
+def _mins(m: float | None) -> str:
+    return "-" if m is None else f"{m:.1f}"
+
+
+@app.command(help=(
+    "Rank the threats in the air at a moment of the raid, most valuable to engage first.\n\n"
+    "Flies the scenario from its start to --at, assesses every track of the air picture and "
+    "prints the top N: class, position, speed and heading, the next country it enters and "
+    "when, the time to each NATO border, the probability of entering NATO airspace, the "
+    "places it may be heading for and its value; then the reasons for each.\n\n"
+    "Example: [bold]skyshield assess western-night --at 04:30 --top 5[/bold]"))
+def assess(
+    scenario: OptScenarioArg = DEFAULT_SCENARIO,
+    at: AtOpt = ...,  # type: ignore[assignment] - required
+    top: Annotated[int, typer.Option(min=1, help="how many tracks to show")] = 10,
+    picture: PictureOpt = Picture.perfect,
+) -> None:
+    """Rank the threats in the air at a moment of the raid (see the help above)."""
+    from skyshield.decide.assess import assess_report
+
+    sc = _load(scenario)
+    head = _check_at(sc, at)
+    with err.status(f"flying {sc.name} to {_clock(at)}"):
+        rows = assess_report(sc, at, top=top, picture=picture.value)
+    if not rows:
+        out.print(f"{head}: no tracks in the {picture.value} picture")
+        return
+    out.print(_threat_table(rows, f"{head}, {picture.value} picture: top {len(rows)} threats"))
+    out.print("[bold]why[/bold]")
+    for r in rows:
+        out.print(f"  {r['rank']}. track {r['track']} ({_cls(r)}, value {r['value']:.1f})",
+                  highlight=False)
+        for reason in r["reasons"]:
+            out.print(Padding(Text(f"- {reason}"), (0, 0, 0, 5)), highlight=False)
+
+
+def _cls(r: dict) -> str:
+    return r["class"].replace("_", " ")
+
+
+def _threat_table(rows: list[dict], title: str) -> Table:
+    """The rows of `assess_report` as a table that stays readable in 80 columns."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 0),
+                  pad_edge=False, show_edge=False)
+    for col, just, width in (("#", "right", 2), ("track", "right", 5), ("class", "left", 7),
+                             ("position", "left", 9), ("km/h\nhdg", "right", 4),
+                             ("next\ncountry", "left", 8), ("NATO\nborder in", "left", 8),
+                             ("P\nNATO", "right", 4), ("heading for", "left", 12),
+                             ("value", "right", 5)):
+        table.add_column(col, justify=just, min_width=width, overflow="fold")
+    for r in rows:
+        if r["country"] in r["t_to_border_min"]:
+            nxt = f"in {r['country']}"
+        elif r["next_country"]:
+            nxt = f"{r['next_country']} {_mins(r['t_next_country_min'])}"
+        else:
+            nxt = "-"
+        borders = "\n".join(f"{c} {_mins(m)}" for c, m in r["t_to_border_min"].items()
+                            if m is not None) or "-"
+        table.add_row(
+            str(r["rank"]), str(r["track"]), _cls(r),
+            f"{r['lat']:.2f}N\n{r['lon']:.2f}E\n{r['alt_m']} m {r['country'] or 'sea'}",
+            f"{r['speed_kmh']}\n{r['heading_deg']:03d}°", nxt, borders,
+            f"{r['p_nato']:.2f}", "\n".join(r["heading_for"]) or "-", f"{r['value']:.1f}",
+        )
+    table.caption = ("times in minutes from now; NATO border in: along the present course; "
+                     "P NATO: probability of entering NATO airspace within the horizon")
+    table.caption_justify = "left"
+    return table
+
+
+roe_app = typer.Typer(
+    name="roe", no_args_is_help=True, rich_markup_mode="rich",
+    help="Rules of engagement: which coalition aircraft may engage which track, and why.")
+app.add_typer(roe_app, name="roe")
+
+
+@roe_app.command("explain", help=(
+    "Explain, for every coalition aircraft, whether it may engage a track and by which "
+    "rule.\n\n"
+    "Flies the scenario from its start to --at, judges the track against each nation's rules "
+    "of engagement and prints every aircraft's verdict: allowed (own airspace, engagement "
+    "zone) or refused (class, altitude floor, excluded zone, depth, consent, city, trigger), "
+    "with the other rules that also fail and the national approval delay. Without --track, "
+    "lists the tracks present at that time (number, class, position) to choose from.\n\n"
+    "Example: [bold]skyshield roe explain western-night --at 04:30 --track 12[/bold]"))
+def roe_explain(
+    scenario: OptScenarioArg = DEFAULT_SCENARIO,
+    at: AtOpt = ...,  # type: ignore[assignment] - required
+    track: Annotated[int | None, typer.Option(
+        help="track number (omit it to list the tracks present at --at)")] = None,
+    picture: PictureOpt = Picture.perfect,
+) -> None:
+    """Explain the rules of engagement for one track (see the help above)."""
+    sc = _load(scenario)
+    head = _check_at(sc, at)
+    if track is None:
+        from skyshield.decide.assess import assess_report
+
+        with err.status(f"flying {sc.name} to {_clock(at)}"):
+            rows = assess_report(sc, at, top=1_000_000, picture=picture.value)
+        if not rows:
+            out.print(f"{head}: no tracks in the {picture.value} picture")
+            return
+        table = Table(title=f"{head}: {len(rows)} tracks ({picture.value} picture)",
+                      title_justify="left")
+        for col in ("track", "class", "position", "over", "km/h", "heading for", "value"):
+            table.add_column(col, justify="right" if col in ("track", "km/h", "value")
+                             else "left")
+        for r in sorted(rows, key=lambda r: r["track"]):
+            table.add_row(str(r["track"]), r["class"].replace("_", " "),
+                          f"{r['lat']:.2f}, {r['lon']:.2f}, {r['alt_m']} m",
+                          r["country"] or "-", str(r["speed_kmh"]),
+                          ", ".join(r["heading_for"][:1]) or "-", f"{r['value']:.1f}")
+        out.print(table)
+        out.print(f"choose one: skyshield roe explain {scenario} --at {_clock(at)} "
+                  "--track N", highlight=False, markup=False)
+        return
+    from skyshield.decide.explain import explain_track
+
+    with err.status(f"flying {sc.name} to {_clock(at)}"):
+        try:
+            expl = explain_track(sc, at, track, picture=picture.value)
+        except KeyError as e:
+            err.print(f"[red]error:[/red] {e.args[0]}", highlight=False)
+            err.print("(omit --track to list the tracks with their class and position)")
+            raise typer.Exit(1) from None
+    out.print(f"{head}, {picture.value} picture", highlight=False)
+    out.print(expl)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,22 +43,34 @@ class Explanation:
         return "\n".join(head + body)
 
     def __rich__(self) -> Any:
+        from rich import box
         from rich.console import Group
+        from rich.padding import Padding
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=f"track {self.track} at {_clock(self.t)}", expand=True)
-        for col in ("aircraft", "nation", "squadron", "state", "position", "decision",
-                    "also failing", "approval"):
-            table.add_column(col, overflow="fold")
+        n_ok = sum(r["allowed"] for r in self.rows)
+        table = Table(title=f"track {self.track} at {_clock(self.t)}: {n_ok} of "
+                      f"{len(self.rows)} coalition aircraft may engage", title_justify="left",
+                      box=box.SIMPLE_HEAD, padding=(0, 0), pad_edge=False, show_edge=False)
+        for col, width in (("#", 2), ("nat", 3), ("squadron", 10), ("state", 10),
+                           ("position", 6), ("verdict", 7), ("why", 16), ("also\nfailing", 8),
+                           ("appr-\noval", 5)):
+            table.add_column(col, min_width=width, overflow="fold",
+                             justify="right" if col in ("#", "appr-\noval") else "left")
         for r in self.rows:
             style = "green" if r["allowed"] else "red"
+            verdict, _, why = r["reason"].partition(": ")
             table.add_row(
                 str(r["aircraft"]), r["nation"], r["squadron"], r["state"],
-                f"{r['lat']:.2f}, {r['lon']:.2f}", Text(r["reason"], style=style),
-                ", ".join(r["also"]), f"{r['delay_s']:.0f} s" if r["delay_s"] > 0 else "",
+                f"{r['lat']:.2f}N\n{r['lon']:.2f}E", Text(verdict, style=f"bold {style}"),
+                Text(why or verdict, style=style),
+                "\n".join(a.replace("_", " ") for a in r["also"]),
+                f"{r['delay_s']:.0f} s" if r["delay_s"] > 0 else "",
             )
-        return Group(*(Text(s) for s in self.summary), table)
+        head = [Text(f"track {self.track}: {self.summary[0]}", style="bold")]
+        head += [Padding(Text(f"- {s}"), (0, 0, 0, 2)) for s in self.summary[1:]]
+        return Group(*head, Text(""), table)
 
 
 def _clock(t: float) -> str:
@@ -94,8 +106,11 @@ def explain_track(scenario: Scenario, at_s: float, track_number: int,
     a = assess_tracks(tracks, at_s, max(20 * 60.0, required_horizon_s(scenario)))
     hit = np.flatnonzero(a.number == track_number)
     if not len(hit):
-        some = ", ".join(str(n) for n in np.sort(a.number)[:20])
-        raise KeyError(f"no track {track_number} at {_clock(at_s)} (tracks: {some or 'none'})")
+        present = np.sort(a.number)
+        some = ", ".join(str(n) for n in present[:40])
+        more = f" and {len(present) - 40} more" if len(present) > 40 else ""
+        raise KeyError(f"no track {track_number} at {_clock(at_s)} "
+                       f"({len(present)} tracks: {some or 'none'}{more})")
     i = int(hit[0])
     rules = getattr(eng, "rules", None) or compile_rules(scenario)
     fl = eng.fleet

@@ -21,6 +21,7 @@ from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
 from skyshield.decide.roe import compile_rules, required_horizon_s
 from skyshield.geo.borders import NATO, borders
 from skyshield.geo.frame import THEATRE
+from skyshield.geo.proximity import border_proximity
 from skyshield.model.library import ThreatClass, library
 from skyshield.model.scenario import Scenario
 from skyshield.picture.perfect import PerfectPicture
@@ -48,6 +49,7 @@ from skyshield.world.threats import ThreatStatus
 from skyshield.world.weapons import Shots, acquire, draw_kills, flyout_time
 
 S = AircraftState
+NATO_MARGIN_M = 15_000.0  # border-distance table error (cell, frame scale) plus slack [m]
 PICTURES = ("perfect", "tracked")
 
 
@@ -138,6 +140,8 @@ class Engine:
         self.nato_entry_t = np.full(len(self.th), np.nan)
         self.th_lat, self.th_lon, _ = THEATRE.to_lla(self.th.pos)
         self.th_alive_prev = np.zeros(len(self.th), bool)
+        self.nato_prox = border_proximity(tuple(sorted(NATO)))
+        self.max_speed = float(self.th.speed.max(initial=0.0))  # bounds travel per call [m/s]
         self.th_t = 0.0  # time the threats were last brought to [s]
         self.ac_lat, self.ac_lon, _ = THEATRE.to_lla(self.fleet.pos)
         self.traj = Trajectories()
@@ -382,13 +386,15 @@ class Engine:
         self._truth(t)
         self._sync(t)
         th, fl = self.th, self.fleet
-        alive = th.status == ThreatStatus.FLYING
-        # positions only for threats flying now or at the last call (the others are unused)
-        moving = np.flatnonzero(alive | self.th_alive_prev)
-        self.th_alive_prev = alive
+        # only threats near a NATO border can cross one before the next call: watch those
+        # (positions of threats watched now or at the last call; the others are unused)
+        watch = (th.status == ThreatStatus.FLYING) & (
+            self.nato_prox(th.pos[:, :2]) < NATO_MARGIN_M + self.max_speed * dt)
+        moving = np.flatnonzero(watch | self.th_alive_prev)
+        self.th_alive_prev = watch
         lat, lon = self.th_lat.copy(), self.th_lon.copy()
         lat[moving], lon[moving], _ = THEATRE.to_lla(th.pos[moving])
-        ev = self.nato_monitor.update(t - dt, t, self.th_lat, self.th_lon, lat, lon, alive)
+        ev = self.nato_monitor.update(t - dt, t, self.th_lat, self.th_lon, lat, lon, watch)
         self.th_lat, self.th_lon = lat, lon
         if len(ev):
             n = ev.entries
