@@ -285,7 +285,8 @@ def assess(
     if not rows:
         out.print(f"{head}: no tracks in the {picture.value} picture")
         return
-    out.print(_threat_table(rows, f"{head}, {picture.value} picture: top {len(rows)} threats"))
+    out.print(f"{head}, {picture.value} picture: top {len(rows)} threats", highlight=False)
+    out.print(_threat_table(rows))
     out.print("[bold]why[/bold]")
     for r in rows:
         out.print(f"  {r['rank']}. track {r['track']} ({_cls(r)}, value {r['value']:.1f})",
@@ -298,9 +299,9 @@ def _cls(r: dict) -> str:
     return r["class"].replace("_", " ")
 
 
-def _threat_table(rows: list[dict], title: str) -> Table:
+def _threat_table(rows: list[dict]) -> Table:
     """The rows of `assess_report` as a table that stays readable in 80 columns."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 0),
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 0),
                   pad_edge=False, show_edge=False)
     for col, just, width in (("#", "right", 2), ("track", "right", 5), ("class", "left", 7),
                              ("position", "left", 9), ("km/h\nhdg", "right", 4),
@@ -319,7 +320,7 @@ def _threat_table(rows: list[dict], title: str) -> Table:
                             if m is not None) or "-"
         table.add_row(
             str(r["rank"]), str(r["track"]), _cls(r),
-            f"{r['lat']:.2f}N\n{r['lon']:.2f}E\n{r['alt_m']} m {r['country'] or 'sea'}",
+            f"{r['lat']:.2f}N {r['lon']:.2f}E\n{r['alt_m']} m {r['country'] or 'sea'}",
             f"{r['speed_kmh']}\n{r['heading_deg']:03d}°", nxt, borders,
             f"{r['p_nato']:.2f}", "\n".join(r["heading_for"]) or "-", f"{r['value']:.1f}",
         )
@@ -362,15 +363,17 @@ def roe_explain(
         if not rows:
             out.print(f"{head}: no tracks in the {picture.value} picture")
             return
-        table = Table(title=f"{head}: {len(rows)} tracks ({picture.value} picture)",
-                      title_justify="left")
-        for col in ("track", "class", "position", "over", "km/h", "heading for", "value"):
-            table.add_column(col, justify="right" if col in ("track", "km/h", "value")
-                             else "left")
+        out.print(f"{head}: {len(rows)} tracks in the {picture.value} picture",
+                  highlight=False)
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for col in ("track", "class", "lat, lon", "alt m", "over", "km/h", "heading for",
+                    "value"):
+            table.add_column(col, overflow="fold", min_width=12 if col == "heading for" else None,
+                             justify="left" if col in ("class", "lat, lon", "over",
+                                                       "heading for") else "right")
         for r in sorted(rows, key=lambda r: r["track"]):
-            table.add_row(str(r["track"]), r["class"].replace("_", " "),
-                          f"{r['lat']:.2f}, {r['lon']:.2f}, {r['alt_m']} m",
-                          r["country"] or "-", str(r["speed_kmh"]),
+            table.add_row(str(r["track"]), _cls(r), f"{r['lat']:.2f}, {r['lon']:.2f}",
+                          str(r["alt_m"]), r["country"] or "sea", str(r["speed_kmh"]),
                           ", ".join(r["heading_for"][:1]) or "-", f"{r['value']:.1f}")
         out.print(table)
         out.print(f"choose one: skyshield roe explain {scenario} --at {_clock(at)} "
@@ -378,13 +381,14 @@ def roe_explain(
         return
     from skyshield.decide.explain import explain_track
 
-    with err.status(f"flying {sc.name} to {_clock(at)}"):
-        try:
+    try:
+        with err.status(f"flying {sc.name} to {_clock(at)}"):
             expl = explain_track(sc, at, track, picture=picture.value)
-        except KeyError as e:
-            err.print(f"[red]error:[/red] {e.args[0]}", highlight=False)
-            err.print("(omit --track to list the tracks with their class and position)")
-            raise typer.Exit(1) from None
+    except KeyError as e:
+        err.print(Text.assemble(("error: ", "red"), str(e.args[0])), highlight=False,
+                  soft_wrap=True)
+        err.print("(omit --track to list the tracks with their class and position)")
+        raise typer.Exit(1) from None
     out.print(f"{head}, {picture.value} picture", highlight=False)
     out.print(expl)
 

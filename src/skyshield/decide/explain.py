@@ -3,7 +3,7 @@
 `explain_track` runs a scenario to a time, assesses the picture, judges the chosen track
 against every coalition aircraft with `decide.roe.evaluate`, and returns an `Explanation`:
 plain rows (for scripts and tests), a text form (``str()``) and a rich table
-(``console.print(explanation)``) for the ``skyshield roe explain`` command.
+(``console.print(explanation)``, fitting 80 columns) for the ``skyshield roe explain`` command.
 """
 
 from __future__ import annotations
@@ -42,7 +42,11 @@ class Explanation:
                         f"{r['state']:<10} {r['reason']}{delay}{also}")
         return "\n".join(head + body)
 
-    def __rich__(self) -> Any:
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        yield self._renderable(narrow=options.max_width < 110)
+
+    def _renderable(self, narrow: bool) -> Any:
+        """The summary lines and one table row per aircraft (narrow: fits 80 columns)."""
         from rich import box
         from rich.console import Group
         from rich.padding import Padding
@@ -50,24 +54,28 @@ class Explanation:
         from rich.text import Text
 
         n_ok = sum(r["allowed"] for r in self.rows)
+        sep = "\n" if narrow else " "
         table = Table(title=f"track {self.track} at {_clock(self.t)}: {n_ok} of "
                       f"{len(self.rows)} coalition aircraft may engage", title_justify="left",
                       box=box.SIMPLE_HEAD, padding=(0, 0), pad_edge=False, show_edge=False)
         for col, width in (("#", 2), ("nat", 3), ("squadron", 10), ("state", 10),
-                           ("position", 6), ("verdict", 7), ("why", 16), ("also\nfailing", 8),
-                           ("appr-\noval", 5)):
+                           ("position", 6), ("verdict", 7), ("why", 14), ("also\nfailing", 8),
+                           ("delay", 5)):
             table.add_column(col, min_width=width, overflow="fold",
-                             justify="right" if col in ("#", "appr-\noval") else "left")
+                             justify="right" if col in ("#", "delay") else "left")
         for r in self.rows:
             style = "green" if r["allowed"] else "red"
             verdict, _, why = r["reason"].partition(": ")
             table.add_row(
                 str(r["aircraft"]), r["nation"], r["squadron"], r["state"],
-                f"{r['lat']:.2f}N\n{r['lon']:.2f}E", Text(verdict, style=f"bold {style}"),
+                f"{r['lat']:.2f}N{sep}{r['lon']:.2f}E", Text(verdict, style=f"bold {style}"),
                 Text(why or verdict, style=style),
                 "\n".join(a.replace("_", " ") for a in r["also"]),
                 f"{r['delay_s']:.0f} s" if r["delay_s"] > 0 else "",
             )
+        table.caption = ("delay: national approval needed before firing, outside the "
+                         "nation's own airspace")
+        table.caption_justify = "left"
         head = [Text(f"track {self.track}: {self.summary[0]}", style="bold")]
         head += [Padding(Text(f"- {s}"), (0, 0, 0, 2)) for s in self.summary[1:]]
         return Group(*head, Text(""), table)

@@ -1,15 +1,26 @@
 """Track management: the live track table, M-of-N confirmation, coasting, deletion, merging.
 
-Confirmation is M-of-N in time: a tentative track is confirmed once it has `confirm_m`
+Confirmation is M-of-N per revisit: a tentative track is confirmed once it has `confirm_m`
 plots within its first `confirm_n` revisit intervals (`revisit` s, the slowest scan period
-expected); one that fails is deleted. A track without plots coasts (its prediction grows)
-and is deleted after `tentative_coast` s (tentative) or `coast_time` s (confirmed), or when
-its position uncertainty exceeds `max_pos_sigma`. Track numbers come from a counter and are
-never reused. Two confirmed tracks are merged only when their full states agree (chi-square,
-6 dof) *and* for `merge_scans` consecutive scans only one of them took a plot (a sensor
-gives one target one plot per scan); two tracks both updated in the same scan are two
-targets, however close (a formation), and are never merged. The track that takes the plots
-survives with its own number; the coasting twin is dropped.
+expected); one that fails is deleted, as is one silent for `tentative_coast` s. A confirmed
+track without plots coasts (its prediction grows) and is deleted when it has been silent
+longer than a live target of *its own* hit rate would plausibly be: the track's probability
+of detection per revisit is estimated from its history, p = (hits - 1 + `prior_hits`) /
+(revisits + `prior_revisits`) (the initiating plot not counted; the prior, 4 hits in 5
+revisits, keeps a young track that scraped through confirmation, often a split or a clutter
+track, from coasting long), and the track is kept while
+(1 - p) ** (misses) > `miss_probability`, i.e. for k = ceil(ln(miss_probability) / ln(1 - p))
+revisits (plus half a revisit of scan jitter), clipped to [`coast_time`, `coast_max`]. A
+track seen on every scan (p ~ 0.9) is dropped after `coast_time` (a killed threat leaves the
+picture quickly); a faint far target (p ~ 0.4, the usual case for a 0.1 m² drone at the edge
+of an AEW radar's cover) is held through the runs of misses it really has, instead of being
+deleted and re-initiated under a new number every few minutes. Tracks whose position
+uncertainty exceeds `max_pos_sigma` are deleted whatever their history. Track numbers come
+from a counter and are never reused. Two confirmed tracks are merged only when their full
+states agree (chi-square, 6 dof) *and* for `merge_scans` consecutive scans only one of them
+took a plot (a sensor gives one target one plot per scan); two tracks both updated in the
+same scan are two targets, however close (a formation), and are never merged. The track that
+takes the plots survives with its own number; the coasting twin is dropped.
 """
 
 from __future__ import annotations
@@ -99,10 +110,20 @@ class MNManager:
     """M-of-N confirmation, coasting and deletion rules (times in s, distances in m)."""
 
     confirm_m: int = 3  # plots needed for confirmation [-]
-    confirm_n: int = 5  # within this many revisit intervals [-]
+    confirm_n: int = 8  # within this many revisit intervals [-] (with tentative_coast 45 s,
+    # 3-of-8 confirms a target of Pd 0.4 per revisit with probability 0.84 per attempt;
+    # 3-of-5 with 25 s: 0.60, and 0.41 at Pd 0.3 against 0.67)
     revisit: float = 10.0  # nominal revisit interval [s]
-    tentative_coast: float = 25.0  # delete a tentative track silent this long [s]
-    coast_time: float = 45.0  # delete a confirmed track silent this long [s]
+    tentative_coast: float = 25.0  # delete a one-plot tentative track silent this long [s]
+    # (its velocity is unknown: its gate grows fast and would pick up clutter)
+    tentative_coast2: float = 45.0  # delete a tentative track with >= 2 plots (velocity
+    # known, gate small) silent this long [s]: four missed revisits survive, the fifth deletes
+    coast_time: float = 45.0  # shortest coast of a confirmed track (seen every scan) [s]
+    coast_max: float = 180.0  # longest coast of a confirmed track (a faint target) [s]
+    prior_hits: float = 4.0  # hit-rate prior: `prior_hits` hits in `prior_revisits` [-]
+    prior_revisits: float = 5.0
+    miss_probability: float = 1e-3  # accepted probability that a live target of the
+    # track's estimated hit rate is silent as long as the coast [-]
     max_pos_sigma: float = 30_000.0  # delete when sqrt(trace P_pos) exceeds this [m]
     merge_probability: float = 0.9999  # chi-square quantile for duplicate detection [-]
     merge_radius: float = 5_000.0  # only tracks closer than this are tested [m]
@@ -113,12 +134,22 @@ class MNManager:
         young = (table.t_update - table.t_init) <= self.confirm_n * self.revisit
         table.confirmed |= (table.hits >= self.confirm_m) & young
 
+    def coast_of(self, table: TrackTable) -> np.ndarray:
+        """Per track, how long it may coast [s] given its estimated hit rate per revisit."""
+        revisits = np.maximum(np.round((table.t_update - table.t_init) / self.revisit), 0.0)
+        p = (table.hits - 1 + self.prior_hits) / (revisits + self.prior_revisits)
+        p = np.clip(p, 0.05, 0.95)
+        k = np.ceil(np.log(self.miss_probability) / np.log1p(-p))
+        hi = max(self.coast_max, self.coast_time)
+        return np.clip((k + 0.5) * self.revisit, self.coast_time, hi)
+
     def keep_mask(self, table: TrackTable, t: float, pos_var: np.ndarray) -> np.ndarray:
         """Tracks that survive at time t given their predicted position variance trace."""
         silent = t - table.t_update
         c = table.confirmed
         expired = ~c & ((t - table.t_init) > self.confirm_n * self.revisit)
-        too_old = np.where(c, silent > self.coast_time, silent > self.tentative_coast)
+        tent = np.where(table.hits >= 2, self.tentative_coast2, self.tentative_coast)
+        too_old = np.where(c, silent > self.coast_of(table), silent > tent)
         lost = pos_var > self.max_pos_sigma**2
         return ~(expired | too_old | lost)
 

@@ -143,6 +143,7 @@ class Engine:
         self.nato_prox = border_proximity(tuple(sorted(NATO)))
         self.max_speed = float(self.th.speed.max(initial=0.0))  # bounds travel per call [m/s]
         self.th_t = 0.0  # time the threats were last brought to [s]
+        self.synced_t = -1.0  # time every aircraft was last brought to [s]
         self.ac_lat, self.ac_lon, _ = THEATRE.to_lla(self.fleet.pos)
         self.traj = Trajectories()
 
@@ -243,10 +244,13 @@ class Engine:
 
     def _sync(self, t: float) -> None:
         """Bring every aircraft to time `t` (readers of aircraft positions call this)."""
+        if self.synced_t == t:
+            return
         fl = self.fleet
         stale = np.flatnonzero(fl.t_pos < t - 1e-9)
         if len(stale):
             self._record(fl.step(t - fl.t_pos[stale], check=True, idx=stale), t)
+        self.synced_t = t
 
     def _record(self, ch: dict[str, np.ndarray], t: float) -> None:
         """Events of the aircraft state changes of one step."""

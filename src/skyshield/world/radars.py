@@ -237,6 +237,23 @@ class RadarNet:
         ok = (g <= hor) & (r <= self.max_range[radar][:, None]) & (r > 1.0)
         return ok, d, r
 
+    def expected_pd(self, t: np.ndarray, xyz: np.ndarray, rcs_m2: np.ndarray) -> np.ndarray:
+        """Pd (N, radars) of targets at xyz (N,3) with cross-sections rcs_m2 (N,) at times t (N,).
+
+        The model's own expectation per scan: Swerling-I Pd inside the 4/3-Earth horizon and
+        the instrumented range, 0 outside (for metrics and tests: what could be seen).
+        """
+        t = np.asarray(t, float).reshape(-1)
+        xyz = np.asarray(xyz, float).reshape(-1, 3)
+        radar = np.arange(len(self))
+        rxyz = self.positions(t[:, None], radar[None, :])  # (N,R,3)
+        d = xyz[:, None, :] - rxyz
+        g = np.hypot(d[..., 0], d[..., 1])
+        r = np.sqrt(g * g + d[..., 2] ** 2)
+        ok = (g <= horizon_range(rxyz[..., 2], xyz[:, None, 2])) & (r <= self.max_range) & (r > 1)
+        pd = _pd_per_radar(self, radar, r.T, np.asarray(rcs_m2, float).reshape(-1)).T
+        return np.where(ok, pd, 0.0)
+
     def scan(
         self,
         t: float,
