@@ -82,3 +82,25 @@ def test_continuity_counts_switches_false_tracks_and_delay() -> None:
     assert m.false_tracks == 1
     assert np.allclose(m.confirm_delay, [5.0])
     assert np.allclose(m.gospa.distance, [np.sqrt(5000), 1.0, np.sqrt(4 + 5000)])
+
+
+def test_track_delay_counts_from_regular_detection_not_a_lucky_plot() -> None:
+    """One far plot at t=0, regular plots from t=500 s, track from t=530 s.
+
+    From the first plot the delay is 530 s; from regular detection (>= 3 plots in 60 s,
+    first at 500 s) it is 30 s. A truth with only sparse plots has no regular detection.
+    """
+    truth_t = np.arange(0.0, 700.0, 10.0)
+    n = truth_t.size
+    truth_t = np.r_[truth_t, truth_t]
+    truth_id = np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)]
+    truth_xyz = np.column_stack([np.r_[np.zeros(n), np.full(n, 1e6)], np.zeros((2 * n, 2))])
+    track_t = np.arange(530.0, 700.0, 10.0)
+    track_xyz = np.zeros((track_t.size, 3))
+    det_t = np.r_[0.0, 500.0, 520.0, 540.0, 560.0, 0.0, 100.0, 200.0]
+    det_id = np.r_[0, 0, 0, 0, 0, 1, 1, 1]
+    m = evaluate(truth_t, truth_id, truth_xyz, track_t, np.full(track_t.size, 7), track_xyz,
+                 c=100.0, detection_t=det_t, detection_truth_id=det_id)
+    assert m.confirm_delay[0] == 530.0 and m.track_delay[0] == 30.0
+    assert m.regular_detection[0] == 500.0 and m.first_detection[0] == 0.0
+    assert np.isinf(m.regular_detection[1]) and np.isnan(m.track_delay[1])

@@ -28,7 +28,7 @@ def time_to_range(d: np.ndarray, v: np.ndarray, speed: np.ndarray, reach: np.nda
         # the smaller positive root is (-b + sqrt(disc)) / 2a both for a > 0 (roots of
         # opposite signs) and a < 0 (target faster: both roots positive when b > 0)
         root = (-b + np.sqrt(disc)) / (2.0 * a)
-        linear = -c / b  # a == 0: equal speeds
+        linear = -c / np.where(b != 0, b, np.inf)  # a == 0: equal speeds
     big = np.abs(a) > 1e-9
     ok = np.where(big, (disc >= 0) & ((a > 0) | (b > 0)), b > 0)
     t = np.where(ok, np.where(big, root, linear), np.inf)

@@ -49,6 +49,7 @@ from skyshield.world.threats import ThreatStatus
 from skyshield.world.weapons import Shots, acquire, draw_kills, flyout_time
 
 S = AircraftState
+CLOSE_S = 20.0  # an engagement this close to release is flown every tick [s]
 NATO_MARGIN_M = 15_000.0  # border-distance table error (cell, frame scale) plus slack [m]
 PICTURES = ("perfect", "tracked")
 
@@ -123,6 +124,7 @@ class Engine:
         self.eng_track = np.full(n, -1, np.int64)  # track number engaged by each aircraft
         self.eng_weapon = np.zeros(n, np.int64)
         self.eng_approved = np.zeros(n)  # time national approval is given [s]
+        self.eng_close = np.zeros(n, bool)  # engagement about to release: every tick
         self.shots_fired = np.zeros(n, np.int64)
         self.kills = np.zeros(n, np.int64)
         self.depth_max = np.zeros(n)  # max distance from NATO territory inside Ukraine [m]
@@ -238,7 +240,7 @@ class Engine:
         if self.k % self.every["cruise"] == 0:
             self._sync(t)
             return
-        busy = np.flatnonzero(self.eng_track >= 0)
+        busy = np.flatnonzero((self.eng_track >= 0) & self.eng_close)
         if len(busy):
             self._record(fl.step(t - fl.t_pos[busy], check=self.k % 5 == 0, idx=busy), t)
 
@@ -614,9 +616,15 @@ class Engine:
             )
 
     def _engagements(self, t: float) -> None:
-        """Steer engaged aircraft at their tracks and release weapons when allowed."""
+        """Steer engaged aircraft at their tracks and release weapons when allowed.
+
+        Every engagement is handled on the cruise period; those about to release (within
+        `CLOSE_S` of weapon range and of approval) every tick.
+        """
         fl = self.fleet
         eng = np.flatnonzero(self.eng_track >= 0)
+        if self.k % self.every["cruise"] != 0:
+            eng = eng[self.eng_close[eng]]
         if not len(eng):
             return
         # engagements whose aircraft left the fight (bingo, landed) end
@@ -649,6 +657,7 @@ class Engine:
         tau = time_to_range(x[:, :2] - fl.pos[eng, :2], x[:, 3:5], fl.dash_ms[eng], reach)
         tau = np.where(np.isfinite(tau), tau, 0.0)
         fl.goal[eng] = lead_point(x[:, :3], x[:, 3:6], tau)
+        self.eng_close[eng] = (tau < CLOSE_S) & (self.eng_approved[eng] < t + CLOSE_S)
         ok = (t >= self.eng_approved[eng]) & release_ok(
             fl.pos[eng], fl.nation[eng], x, tracks.cls[rows], w, self.rules, table,
             entry_p=self._entry_p(rows, t))
