@@ -23,7 +23,7 @@ CASES = [("western-night", None), ("border-skim", None), ("mass-raid", 180)]
 def with_policy(name: str, policy: str, minutes: float | None):
     sc = load_scenario(name)
     dec = sc.deconfliction.model_copy(update={"policy": policy})
-    upd = {"deconfliction": dec, "tick_s": 2.0}
+    upd = {"deconfliction": dec}
     if minutes:
         upd["duration_min"] = minutes
     return sc.model_copy(update=upd)
