@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -34,7 +35,8 @@ app = typer.Typer(
         "editors. All figures are notional and public."
     ),
 )
-out = Console()
+# piped output (a file, a CI log) gets room for the summary tables rather than 80 columns
+out = Console() if sys.stdout.isatty() else Console(width=120)
 err = Console(stderr=True)
 
 ScenarioArg = Annotated[
