@@ -278,12 +278,12 @@ def assess(
     picture: PictureOpt = Picture.perfect,
 ) -> None:
     """Rank the threats in the air at a moment of the raid (see the help above)."""
-    from skyshield.decide.assess import assess_report
+    from skyshield.sim.inspect import assess_at
 
     sc = _load(scenario)
     head = _check_at(sc, at)
     with err.status(f"flying {sc.name} to {_clock(at)}"):
-        rows = assess_report(sc, at, top=top, picture=picture.value)
+        rows = assess_at(sc, at, top=top, picture=picture.value)
     if not rows:
         out.print(f"{head}: no tracks in the {picture.value} picture")
         return
@@ -302,7 +302,7 @@ def _cls(r: dict) -> str:
 
 
 def _threat_table(rows: list[dict]) -> Table:
-    """The rows of `assess_report` as a table that stays readable in 80 columns."""
+    """The rows of `assess_at` as a table that stays readable in 80 columns."""
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 0),
                   pad_edge=False, show_edge=False)
     for col, just, width in (("#", "right", 2), ("track", "right", 5), ("class", "left", 7),
@@ -358,10 +358,10 @@ def roe_explain(
     sc = _load(scenario)
     head = _check_at(sc, at)
     if track is None:
-        from skyshield.decide.assess import assess_report
+        from skyshield.sim.inspect import assess_at
 
         with err.status(f"flying {sc.name} to {_clock(at)}"):
-            rows = assess_report(sc, at, top=1_000_000, picture=picture.value)
+            rows = assess_at(sc, at, top=1_000_000, picture=picture.value)
         if not rows:
             out.print(f"{head}: no tracks in the {picture.value} picture")
             return
@@ -381,11 +381,11 @@ def roe_explain(
         out.print(f"choose one: skyshield roe explain {scenario} --at {_clock(at)} "
                   "--track N", highlight=False, markup=False)
         return
-    from skyshield.decide.explain import explain_track
+    from skyshield.sim.inspect import explain_at
 
     try:
         with err.status(f"flying {sc.name} to {_clock(at)}"):
-            expl = explain_track(sc, at, track, picture=picture.value)
+            expl = explain_at(sc, at, track, picture=picture.value)
     except KeyError as e:
         err.print(Text.assemble(("error: ", "red"), str(e.args[0])), highlight=False,
                   soft_wrap=True)

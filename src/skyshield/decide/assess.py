@@ -50,7 +50,6 @@ from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass, library
 
 if TYPE_CHECKING:  # pragma: no cover
-    from skyshield.model.scenario import Scenario
     from skyshield.picture.tracks import Tracks
 
 __all__ = [
@@ -59,7 +58,7 @@ __all__ = [
     "WATCHED",
     "Assessment",
     "assess",
-    "assess_report",
+    "rank_threats",
     "assess_tracks",
     "threat_value",
 ]
@@ -466,28 +465,18 @@ def _places_ahead(p: np.ndarray, v: np.ndarray, speed: np.ndarray, sig_head: np.
 
 
 # ------------------------------------------------------------------------------ report
-def _run_until(engine: Any, t: float) -> Any:
-    """Run the engine to simulated time `t` (`Engine.run_until`)."""
-    return engine.run_until(t)
-
-
-def assess_report(scenario: Scenario, at_s: float, top: int = 10, picture: str = "perfect",
-                  horizon_s: float | None = None) -> list[dict[str, Any]]:
-    """Run `scenario` to `at_s` and rank the picture's tracks by threat value.
+def rank_threats(tracks: Tracks, t: float, top: int = 10, horizon_s: float = HORIZON_S
+                 ) -> list[dict[str, Any]]:
+    """Rank the confirmed tracks of a picture by threat value, for a person to read.
 
     Returns up to `top` rows, most valuable first, each a dict with the track number, its
     class, position, speed and course, the country it is in and the next one it will enter
     (and when), the time to each NATO border, the probability of entering NATO airspace, the
     places it may be heading for, its value and the reasons, in units a person reads
-    (km/h, degrees, minutes).
+    (km/h, degrees, minutes). `skyshield.sim.inspect.assess_at` runs a scenario to a time
+    and calls this.
     """
-    from skyshield.decide.roe import required_horizon_s
-    from skyshield.sim.engine import Engine, EngineConfig
-
-    engine = _run_until(Engine(scenario, EngineConfig(picture=picture)), at_s)
-    tracks = engine.tracks.confirmed_only()
-    H = horizon_s if horizon_s is not None else max(HORIZON_S, required_horizon_s(scenario))
-    a = assess_tracks(tracks, at_s, H)
+    a = assess_tracks(tracks.confirmed_only(), t, horizon_s)
     order = np.argsort(-a.value, kind="stable")[:top]
     rows = []
     for rank, i in enumerate(order, 1):

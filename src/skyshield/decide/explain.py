@@ -1,7 +1,7 @@
 """Why may (or may not) each coalition aircraft engage a track: the ROE, explained.
 
-`explain_track` runs a scenario to a time, assesses the picture, judges the chosen track
-against every coalition aircraft with `decide.roe.evaluate`, and returns an `Explanation`:
+`explain_track` assesses a picture, judges the chosen track against every coalition
+aircraft with `decide.roe.evaluate`, and returns an `Explanation`:
 plain rows (for scripts and tests), a text form (``str()``) and a rich table
 (``console.print(explanation)``, fitting 80 columns) for the ``skyshield roe explain`` command.
 """
@@ -13,13 +13,23 @@ from typing import Any
 
 import numpy as np
 
-from skyshield.decide.assess import NATO_ORDER, Assessment, _run_until, assess_tracks
-from skyshield.decide.roe import Reason, compile_rules, evaluate, required_horizon_s
-from skyshield.geo.frame import THEATRE
+from skyshield.decide.assess import NATO_ORDER, Assessment, assess_tracks
+from skyshield.decide.roe import NationRules, Reason, evaluate
 from skyshield.model.library import ThreatClass
-from skyshield.model.scenario import Scenario
+from skyshield.picture.tracks import Tracks
 
-__all__ = ["Explanation", "explain_pairs", "explain_track"]
+__all__ = ["Explanation", "OwnForces", "explain_pairs", "explain_track"]
+
+
+@dataclass(frozen=True)
+class OwnForces:
+    """What the coalition knows of its own aircraft, one entry per aircraft."""
+
+    nation: np.ndarray  # ISO3 [str]
+    lat: np.ndarray  # [deg]
+    lon: np.ndarray  # [deg]
+    squadron: list[str]  # squadron name
+    state: list[str]  # sortie state, readable (e.g. "patrol")
 
 
 @dataclass(frozen=True)
@@ -101,17 +111,15 @@ def explain_pairs(rules: dict, a: Assessment, row: int, nations: np.ndarray,
     return out
 
 
-def explain_track(scenario: Scenario, at_s: float, track_number: int,
-                  picture: str = "perfect") -> Explanation:
-    """Run `scenario` to `at_s` and explain, for every coalition aircraft, whether it may
-    engage track `track_number` there and then, and by which rule. Raises `KeyError` (with
-    the track numbers present) if there is no such track at that time."""
-    from skyshield.sim.engine import Engine, EngineConfig
-    from skyshield.world.aircraft import AircraftState
-
-    eng = _run_until(Engine(scenario, EngineConfig(picture=picture)), at_s)
-    tracks = eng.tracks
-    a = assess_tracks(tracks, at_s, max(20 * 60.0, required_horizon_s(scenario)))
+def explain_track(tracks: Tracks, t: float, track_number: int,
+                  rules: dict[str, NationRules], forces: OwnForces,
+                  horizon_s: float = 20 * 60.0) -> Explanation:
+    """Explain, for every coalition aircraft, whether it may engage track `track_number` of
+    the picture `tracks` at time `t`, and by which rule. Raises `KeyError` (with the track
+    numbers present) if there is no such track. `skyshield.sim.inspect.explain_at` runs a
+    scenario to a time and calls this."""
+    a = assess_tracks(tracks, t, horizon_s)
+    at_s = t
     hit = np.flatnonzero(a.number == track_number)
     if not len(hit):
         present = np.sort(a.number)
@@ -120,18 +128,13 @@ def explain_track(scenario: Scenario, at_s: float, track_number: int,
         raise KeyError(f"no track {track_number} at {_clock(at_s)} "
                        f"({len(present)} tracks: {some or 'none'}{more})")
     i = int(hit[0])
-    rules = getattr(eng, "rules", None) or compile_rules(scenario)
-    fl = eng.fleet
-    slat, slon, _ = THEATRE.to_lla(fl.pos)
-    judged = explain_pairs(rules, a, i, fl.nation, slat, slon)
-    squadrons = [s.name for m in scenario.coalition for s in m.squadrons]
+    judged = explain_pairs(rules, a, i, forces.nation, forces.lat, forces.lon)
     rows = []
     for j, jd in enumerate(judged):
         rows.append({
-            "aircraft": j, "nation": str(fl.nation[j]),
-            "squadron": squadrons[int(fl.squadron[j])],
-            "state": AircraftState(int(fl.state[j])).name.lower(),
-            "lat": float(slat[j]), "lon": float(slon[j]), **jd,
+            "aircraft": j, "nation": str(forces.nation[j]), "squadron": forces.squadron[j],
+            "state": forces.state[j], "lat": float(forces.lat[j]),
+            "lon": float(forces.lon[j]), **jd,
         })
     cls = list(ThreatClass)[int(a.cls[i])].value.replace("_", " ")
     ttb = ", ".join(f"{c} {a.t_to_border[i, k] / 60:.1f} min"

@@ -33,6 +33,25 @@ class GNNWith2DAssignment:
         """(track indices, plot indices) of the optimal assignment of the gated pairs."""
         if ti.size == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        # a pair whose track and plot are in no other pair is a component of its own (the
+        # common case in a spread-out raid): taken when cheaper than a miss, no graph needed
+        lone = (np.bincount(ti, minlength=n_tracks)[ti] == 1) & (
+            np.bincount(pi, minlength=n_plots)[pi] == 1
+        )
+        take = lone & (cost < self.miss_cost + 1e-12)
+        out_t = [ti[take]]
+        out_p = [pi[take]]
+        rest = np.nonzero(~lone)[0]
+        if rest.size:
+            t_r, p_r = self._clusters(ti[rest], pi[rest], cost[rest], n_tracks, n_plots)
+            out_t += t_r
+            out_p += p_r
+        return np.concatenate(out_t), np.concatenate(out_p)
+
+    def _clusters(
+        self, ti: np.ndarray, pi: np.ndarray, cost: np.ndarray, n_tracks: int, n_plots: int
+    ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Optimal assignment per connected component of the pairs (lists of index arrays)."""
         nodes = n_tracks + n_plots
         graph = coo_matrix((np.ones(ti.size), (ti, n_tracks + pi)), shape=(nodes, nodes)).tocsr()
         _, label = connected_components(graph, directed=False)
@@ -51,22 +70,32 @@ class GNNWith2DAssignment:
         out_p = [pi[best]]
         multi = np.nonzero(~star)[0]
         if multi.size:
-            order = multi[np.argsort(comp[multi], kind="stable")]
-            cs = comp[order]
-            starts = np.r_[0, np.nonzero(np.diff(cs))[0] + 1, cs.size]
-            for a, b in zip(starts[:-1], starts[1:], strict=False):
-                sel = order[a:b]
-                ut, lt = np.unique(ti[sel], return_inverse=True)
-                up, lp = np.unique(pi[sel], return_inverse=True)
+            # local (per component) track and plot numbers, all components at once
+            c, t, p, w = comp[multi], ti[multi], pi[multi], cost[multi]
+            ukt, lt = np.unique(c * n_tracks + t, return_inverse=True)
+            ukp, lp = np.unique(c * n_plots + p, return_inverse=True)
+            uct, ucp = ukt // n_tracks, ukp // n_plots
+            comps = np.unique(c)
+            t0 = np.searchsorted(uct, comps)
+            t1 = np.searchsorted(uct, comps, side="right")
+            p0 = np.searchsorted(ucp, comps)
+            p1 = np.searchsorted(ucp, comps, side="right")
+            order = np.argsort(c, kind="stable")
+            a_ = np.searchsorted(c[order], comps)
+            b_ = np.searchsorted(c[order], comps, side="right")
+            for k in range(comps.size):
+                sel = order[a_[k] : b_[k]]
+                ut = ukt[t0[k] : t1[k]] - comps[k] * n_tracks
+                up = ukp[p0[k] : p1[k]] - comps[k] * n_plots
                 nt_, np_ = ut.size, up.size
                 C = np.full((nt_, np_ + nt_), _BIG)
-                C[lt, lp] = cost[sel]
+                C[lt[sel] - t0[k], lp[sel] - p0[k]] = w[sel]
                 C[np.arange(nt_), np_ + np.arange(nt_)] = self.miss_cost
                 rows, cols = linear_sum_assignment(C)
                 hit = (cols < np_) & (C[rows, cols] < _BIG)
                 out_t.append(ut[rows[hit]])
                 out_p.append(up[cols[hit]])
-        return np.concatenate(out_t), np.concatenate(out_p)
+        return out_t, out_p
 
 
 def _first(key: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ from skyshield.picture.filters import (
     combine,
     combine_position,
     det3,
-    transition,
+    propagate,
 )
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
 from skyshield.picture.management import MNManager, TrackTable
@@ -201,14 +201,15 @@ class Tracker:
 
     def _candidates(
         self, z: np.ndarray, R: np.ndarray, dt: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """Candidate (track, plot) pairs that may pass the gate (k-d tree on the plots).
 
         For each track's `k` nearest plots a conservative Euclidean bound of the chi-square
         gate (|ν|² <= gate · trace(S)) around the cheap extrapolation, widened by the drift of
-        a coordinated turn; only the tracks passing it are predicted exactly.
+        a coordinated turn; only the tracks passing it are predicted exactly. Also returns
+        the cheap extrapolation (positions, variance traces) of every track to the batch.
         """
-        pos, var = self._extrapolate(dt)
+        pos, var = ext = self._extrapolate(dt)
         speed = np.linalg.norm(self.table_.xc[:, 3:], axis=1)
         tr_r = np.trace(R, axis1=1, axis2=2)
         turn = self.config.turn_rate if self.config.filter == "imm" else 0.0
@@ -216,13 +217,22 @@ class Tracker:
         var2 = 2.0 * np.maximum(var, 0.0)
         bound = np.sqrt(self.gate_.gate * (var2 + tr_r.max())) + margin
         k = min(self.gate_.k, z.shape[0])
-        dist, j = cKDTree(z).query(pos, k=k, distance_upper_bound=float(bound.max()))
-        dist, j = dist.reshape(-1, k), j.reshape(-1, k)
+        tree = cKDTree(z)
+        n = pos.shape[0]
+        dist, j = np.full((n, k), np.inf), np.full((n, k), z.shape[0], dtype=np.intp)
+        # the search radius is the largest bound of the tracks queried together: query the
+        # bulk of the tracks (bounds near the median) apart from the few wide ones (young or
+        # coasting tracks) so that the bulk searches a small ball; same pairs as one query
+        wide = bound > 1.25 * np.median(bound) if n else np.zeros(0, bool)
+        for grp in (~wide, wide):
+            if grp.any():
+                dg, jg = tree.query(pos[grp], k=k, distance_upper_bound=float(bound[grp].max()))
+                dist[grp], j[grp] = dg.reshape(-1, k), jg.reshape(-1, k)
         hit = j < z.shape[0]
         tr_rj = np.where(hit, tr_r[np.minimum(j, z.shape[0] - 1)], 0.0)
         ok = hit & (dist <= np.sqrt(self.gate_.gate * (var2[:, None] + tr_rj)) + margin[:, None])
         ti, slot = np.nonzero(ok)
-        return ti, j[ti, slot]
+        return ti, j[ti, slot], ext
 
     def _process(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
         """One scan batch: predict (gateable tracks only), gate, associate, update, manage."""
@@ -232,7 +242,7 @@ class Tracker:
         updated = np.zeros(len(tab), bool)
         if len(tab):
             dt = np.maximum(tb - tab.t_update, 0.0)
-            ct, cp = self._candidates(z, R, dt)
+            ct, cp, ext = self._candidates(z, R, dt)
             if ct.size:
                 cand, cti = np.unique(ct, return_inverse=True)
                 pred = self.filter_.predict(tab.state.take(cand), dt[cand])
@@ -253,7 +263,11 @@ class Tracker:
                     pi = np.concatenate(plt_all)
                     self._apply(pred.take(ci), cand[ci], z[pi], R[pi], tb)
                     updated[cand[ci]] = True
-            self._manage(tb, updated)
+            # the extrapolation to tb changed only for the updated tracks (now at dt = 0)
+            pos, var = ext
+            pos[updated] = tab.xc[updated, :3]
+            var[updated] = np.trace(tab.Pc[updated, :3, :3], axis1=1, axis2=2)
+            self._manage(tb, updated, (pos, var))
         free = np.nonzero(~used)[0]
         if free.size:
             self._initiate(z[free], R[free], tb)
@@ -299,11 +313,16 @@ class Tracker:
         )
         self.table_ = self.table_.extend(new)
 
-    def _manage(self, t: float, updated: np.ndarray | None) -> None:
+    def _manage(
+        self,
+        t: float,
+        updated: np.ndarray | None,
+        ext: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         """Confirm, then drop stale, lost and duplicate tracks at time t.
 
         `updated` marks the tracks that took a plot in the batch just applied (None: no
-        batch, only the time-based rules run).
+        batch, only the time-based rules run); `ext` is `_extrapolate` to t when known.
         """
         tab = self.table_
         if len(tab) == 0:
@@ -311,7 +330,7 @@ class Tracker:
         mgr = self.config.manager
         mgr.confirm(tab)
         dt = np.maximum(t - tab.t_update, 0.0)
-        pos, pos_var = self._extrapolate(dt)
+        pos, pos_var = self._extrapolate(dt) if ext is None else ext
         keep = mgr.keep_mask(tab, t, pos_var)
         if updated is not None and updated.any():
             keep &= ~mgr.duplicates(tab, pos, lambda rows: self._cv_at(rows, dt[rows]), updated)
@@ -321,11 +340,10 @@ class Tracker:
     def _cv_at(self, rows: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Combined states of table rows extrapolated dt with the CV model (x (K,6), P)."""
         cfg = self.config
-        F, Q = transition(dt, np.zeros(1), [cfg.q_cv], [cfg.q_vertical])
-        F, Q = F[:, 0], Q[:, 0]
-        x = (F @ self.table_.xc[rows][..., None])[..., 0]
-        P = F @ self.table_.Pc[rows] @ np.swapaxes(F, -1, -2) + Q
-        return x, P
+        tab = self.table_
+        xc, Pc = tab.xc[rows][:, None], tab.Pc[rows][:, None]
+        x, P = propagate(xc, Pc, dt, np.zeros(1), [cfg.q_cv], [cfg.q_vertical])
+        return x[:, 0], P[:, 0]
 
 
 def ti_any(parts: list[np.ndarray]) -> bool:
