@@ -23,7 +23,7 @@ def time_to_range(d: np.ndarray, v: np.ndarray, speed: np.ndarray, reach: np.nda
     a = speed**2 - vv
     b = 2.0 * (reach * speed - dv)
     c = reach**2 - dd
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         disc = b * b - 4.0 * a * c
         # the smaller positive root is (-b + sqrt(disc)) / 2a both for a > 0 (roots of
         # opposite signs) and a < 0 (target faster: both roots positive when b > 0)

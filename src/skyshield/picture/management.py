@@ -179,21 +179,15 @@ class MNManager:
         idx = np.nonzero(table.confirmed)[0]
         if idx.size < 2 or not updated.any():
             return drop
-        # close pairs with at least one updated track (the others carry no evidence): the
-        # updated tracks' tree against all confirmed tracks, each pair once, a < b
-        upd = idx[updated[idx]]
-        if upd.size == 0:
+        pairs = cKDTree(pos[idx]).query_pairs(self.merge_radius, output_type="ndarray")
+        if pairs.size == 0:
             return drop
-        near = cKDTree(pos[upd]).sparse_distance_matrix(
-            cKDTree(pos[idx]), self.merge_radius, output_type="ndarray"
-        )
-        u, o = upd[near["i"]], idx[near["j"]]
-        keep = (u != o) & ~(updated[o] & (o < u))  # two updated tracks: found twice
-        a, b = np.minimum(u, o)[keep], np.maximum(u, o)[keep]
+        a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
+        touched = updated[a] | updated[b]
+        a, b = a[touched], b[touched]
         if a.size == 0:
             return drop
-        srt = np.lexsort((b, a))
-        a, b = a[srt], b[srt]
+        # states of the tracks involved, each extrapolated once
         rows, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
         xr, Pr = state_at(rows)
         xa, Pa = xr[inv[: a.size]], Pr[inv[: a.size]]
