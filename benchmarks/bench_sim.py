@@ -36,8 +36,12 @@ def main() -> None:
     print(f"speed             {sim / wall:,.0f} simulated s per wall s "
           f"= {sim / wall:,.0f}x real time (goal >= 1,000x, i.e. <= 20 s for 6 h)")
     print(f"peak memory       {peak_gib:.2f} GiB (goal <= 2 GiB)")
-    verdict = "PASS" if sim / wall >= 1000 and peak_gib <= 2 else "FAIL"
-    print(f"VERDICT           {verdict}")
+    if args.picture == "perfect":
+        verdict = "PASS" if sim / wall >= 1000 and peak_gib <= 2 else "FAIL"
+        print(f"VERDICT           {verdict}")
+    else:
+        print("VERDICT           (the 1,000x goal is set for the perfect picture; the tracked "
+              "picture adds the radars and the tracker)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skyshield.decide.assess import EntryCache
+from skyshield.decide.assess import HORIZON_S, EntryCache
 from skyshield.decide.assign import ASSIGNERS
 from skyshield.decide.engage import Shooters, near_permitted, plan, release_ok
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
@@ -110,7 +110,7 @@ class Engine:
             move_stations_clear(self.forces.stations, self.keep_out)
         self.sites = self.forces.sites
         self.rules = compile_rules(sc)
-        self.entry = EntryCache(max(1200.0, required_horizon_s(sc)))
+        self.entry = EntryCache(max(HORIZON_S, required_horizon_s(sc)))
         self.assigner = ASSIGNERS[cfg.assign]()
         self.events = EventLog()
         self.shots = Shots()
