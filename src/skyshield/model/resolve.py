@@ -31,14 +31,16 @@ def locate_many(locs: list[Location]) -> np.ndarray:
 
 
 def wave_targets(scenario: Scenario, wave: Wave) -> list[Place]:
-    """The places a wave draws its targets from (target areas expanded, in order)."""
+    """The distinct places a wave draws its targets from (target areas expanded, in order;
+    a place named twice counts once, so the draw stays uniform over places)."""
     lib = library()
-    out: list[Place] = []
+    out: dict[str, Place] = {}
     for t in wave.targets:
         area = scenario.raid.target_areas.get(t)
-        names = area.places if area is not None else [t]
-        out += [lib.place(n) for n in names]
-    return out
+        for n in area.places if area is not None else [t]:
+            p = lib.place(n)
+            out.setdefault(p.name, p)
+    return list(out.values())
 
 
 def squadron_loadout(squadron: Squadron) -> dict[str, int]:

@@ -40,7 +40,8 @@ from numpy.typing import NDArray
 from skyshield.geo import borders as gb
 from skyshield.geo.frame import THEATRE
 from skyshield.model.library import Place, ThreatClass, ThreatType, library
-from skyshield.model.scenario import Scenario, Wave
+from skyshield.model.resolve import wave_targets
+from skyshield.model.scenario import Scenario
 from skyshield.units import KM, MINUTE
 from skyshield.world.threats import PROFILES, Threats
 
@@ -262,22 +263,6 @@ def _mixed_weights(launch: Place) -> tuple[float, ...]:
     return _MIXED_MIDDLE
 
 
-def _unique_places(places: list[Place]) -> list[Place]:
-    seen: dict[str, Place] = {}
-    for p in places:
-        seen.setdefault(p.name, p)
-    return list(seen.values())
-
-
-def _wave_targets(scenario: Scenario, wave: Wave) -> list[Place]:
-    lib = library()
-    out: list[Place] = []
-    for t in wave.targets:
-        area = scenario.raid.target_areas.get(t)
-        out += [lib.place(n) for n in (area.places if area is not None else [t])]
-    return _unique_places(out)
-
-
 # ------------------------------------------------------------------------------ raid
 def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
     """Every threat of the scenario's raid, with launch times, routes and profiles."""
@@ -299,7 +284,7 @@ def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
     for w_i, wave in enumerate(scenario.raid.waves):
         tt = lib.threat(wave.threat)
         la = lib.place(wave.launch_area)
-        targets = _wave_targets(scenario, wave)
+        targets = wave_targets(scenario, wave)
         prof = PROFILES[tt.cls]
         band = cruise_band(tt)
         n = wave.count
