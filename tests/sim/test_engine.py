@@ -56,3 +56,41 @@ def test_threat_outcomes_are_consistent_with_events(western_night):
     assert sum(m["threats"]["outcomes"].values()) == len(th) == 80
     pol = r.aircraft[r.aircraft.nation == "POL"]
     assert m["nations"]["POL"]["sorties"] == int(pol.sorties.sum())
+
+
+def test_alert_aircraft_turn_around_and_scramble_again():
+    """No patrols, one aircraft on alert: it scrambles for the first drone, lands, turns
+    around, goes back on alert and scrambles again for a drone three hours later."""
+    from skyshield.model.loader import parse_scenario
+
+    text = """
+name: alert-only
+epoch: 2025-11-20T19:00:00Z
+duration_min: 600
+seed: 2
+zones:
+  ukr-near-pol: {kind: near_country, country: POL, within_km: 150}
+coalition:
+  - nation: POL
+    squadrons:
+      - {name: QRA, base: Rzeszów-Jasionka, aircraft: F-16, count: 1, on_alert: 1,
+         scramble_min: 5, turnaround_min: 30}
+rules:
+  POL:
+    engagement_zones: [ukr-near-pol]
+    max_depth_km: 150
+    approval: {inside_own: automatic, elsewhere: automatic}
+raid:
+  waves:
+    - {threat: Shahed-136, count: 1, launch_area: Kursk, window_min: [0, 0],
+       targets: [Lviv], routing: direct}
+    - {threat: Shahed-136, count: 1, launch_area: Kursk, window_min: [180, 180],
+       targets: [Lviv], routing: direct}
+"""
+    r = run_scenario(parse_scenario(text, file="alert-only.yaml"))
+    e = r.events
+    scrambles = e[(e.kind == "scramble") & (e.value == 1.0)]
+    assert len(scrambles) == 2, e.kind.value_counts().to_dict()
+    assert scrambles.t.diff().iloc[1] > 2 * 3600
+    assert (e.kind == "land").sum() >= 1
+    assert int(r.aircraft.sorties.iloc[0]) == 2

@@ -49,6 +49,7 @@ from skyshield.world.threats import ThreatStatus
 from skyshield.world.weapons import Shots, acquire, draw_kills, flyout_time
 
 S = AircraftState
+PATROL_START_S = 300.0  # a planned patrol launch: start-up to airborne [s]
 CLOSE_S = 20.0  # an engagement this close to release is flown every tick [s]
 NATO_MARGIN_M = 15_000.0  # border-distance table error (cell, frame scale) plus slack [m]
 PICTURES = ("perfect", "tracked")
@@ -460,8 +461,6 @@ class Engine:
         """Keep each patrol station manned: launch relief before the aircraft there go bingo."""
         self._sync(t)
         st, fl = self.forces.stations, self.fleet
-        if not len(st):
-            return
         # promote turned-around aircraft back to alert where a squadron is short
         for k, want in enumerate(self.on_alert):
             mine = fl.squadron == k
@@ -469,6 +468,8 @@ class Engine:
             if short > 0:
                 ready = np.flatnonzero(mine & (fl.state == S.READY))[:short]
                 fl.state[ready] = S.ALERT
+        if not len(st):
+            return
         manned = (
             (fl.state == S.SCRAMBLE)
             | (fl.state == S.TRANSIT)
@@ -490,7 +491,7 @@ class Engine:
             pool = np.flatnonzero((fl.squadron == st.squadron[i]) & (fl.state == S.READY))[:need]
             if len(pool):
                 fl.send_to_station(pool, np.full(len(pool), i), st.center[i], st.radius[i])
-                fl.launch(pool, S.TRANSIT, np.full(len(pool), 300.0))
+                fl.launch(pool, S.TRANSIT, np.full(len(pool), PATROL_START_S))
 
     def _sense(self, t: float, refresh: bool) -> None:
         """Build the picture the decide stage will see: perfect, or radars + tracker."""
