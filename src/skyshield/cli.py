@@ -32,7 +32,10 @@ app = typer.Typer(
         "western Ukraine, under each nation's rules of engagement.\n\n"
         "A scenario is a YAML file (or the name of a built-in one, see `skyshield scenarios`); "
         "`skyshield validate` checks it and `skyshield schema` writes its JSON Schema for "
-        "editors. All figures are notional and public."
+        "editors. All figures are notional and public.\n\n"
+        "Start with [bold]skyshield simulate[/bold] (the default scenario, western-night): it "
+        "prints what the coalition achieved and risked and writes a run folder with an "
+        "offline HTML report."
     ),
 )
 # piped output (a file, a CI log) gets room for the summary tables rather than 80 columns
