@@ -157,7 +157,7 @@ def test_reference_checks():
            .replace("excluded_zones: [no-go]", "excluded_zones: [no-go, ukr-near-pol]")
            .replace("- nation: POL", "- nation: ROU"))
     msgs = {p.field: p.message for p in problems(bad)}
-    assert "expected a air base" in msgs["coalition[0].squadrons[0].base"]
+    assert "expected an air base" in msgs["coalition[0].squadrons[0].base"]
     assert "launch area" in msgs["raid.waves[0].launch_area"]
     assert "unknown target 'Lutks'" in msgs["raid.waves[0].targets[1]"]
     assert "'Lutsk'" in msgs["raid.waves[0].targets[1]"]

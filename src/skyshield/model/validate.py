@@ -188,7 +188,8 @@ class _Checker:
             self.add(path, f"unknown {what or cat.kind} {value!r}{hint}")
             return None
         if kinds and rec.kind not in kinds:
-            self.add(path, f"{rec.name!r} is a {rec.kind}, expected a {what or ' or '.join(kinds)}")
+            want = what or " or ".join(kinds)
+            self.add(path, f"{rec.name!r} is {_a(rec.kind)}, expected {_a(want)}")
             return None
         return rec
 
@@ -446,3 +447,9 @@ def _check_raid(c: _Checker) -> None:
             if d > t.range_km:
                 c.add((*p, "targets"), f"{far[0]} is {d:.0f} km from {launch.name}, beyond the "
                       f"{t.range_km:g} km range of {t.name}")
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article ("an air base", "a city")."""
+    noun = noun.replace("_", " ")
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
