@@ -90,6 +90,18 @@ def schema(
         out.print(f"wrote {out_file}")
 
 
+class Picture(StrEnum):
+    """Which air picture the decision stage sees."""
+
+    perfect = "perfect"
+    tracked = "tracked"
+
+
+PictureOpt = Annotated[Picture, typer.Option(
+    help="air picture: 'perfect' (truth under track numbers, fast) or 'tracked' "
+    "(radars + tracker)")]
+
+
 DEFAULT_SCENARIO = "western-night"
 OptScenarioArg = Annotated[
     str,
@@ -114,9 +126,7 @@ def simulate(
     out_dir: Annotated[
         Path | None, typer.Option("--out", "-o", help="run folder (default: runs/NAME-seedN)")
     ] = None,
-    picture: Annotated[
-        str, typer.Option(help="air picture: 'tracked' (radars + tracker) or 'perfect' (truth)")
-    ] = "tracked",
+    picture: PictureOpt = Picture.tracked,
     assign: Annotated[str, typer.Option(help="weapon-target assignment solver")] = "greedy",
     report: Annotated[bool, typer.Option(help="write the HTML report into the run folder")] = True,
     compare_policies: Annotated[bool, typer.Option(
@@ -140,14 +150,14 @@ def simulate(
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[clock]}"), TimeElapsedColumn(),
                   console=err, transient=False) as bar:
-        task = bar.add_task(f"simulating {sc.name} (seed {seed}, {picture} picture)",
+        task = bar.add_task(f"simulating {sc.name} (seed {seed}, {picture.value} picture)",
                             total=sc.duration_s, clock="00:00")
 
         def progress(t: float, total: float) -> None:
             bar.update(task, completed=t, clock=f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}")
 
         try:
-            result = run_scenario(sc, seed=seed, picture=picture, assign=assign,
+            result = run_scenario(sc, seed=seed, picture=picture.value, assign=assign,
                                   progress=progress)
         except ValueError as e:
             err.print(f"[red]error:[/red] {e}")
@@ -158,7 +168,7 @@ def simulate(
         from skyshield.sim.study import compare_deconfliction
 
         with err.status("comparing deconfliction policies") as status:
-            df = compare_deconfliction(sc, seed, picture,
+            df = compare_deconfliction(sc, seed, picture.value,
                                        progress=lambda p: status.update(f"policy {p}"))
         (out_dir / "deconfliction.json").write_text(df.to_json(orient="records", indent=2))
         table = Table(title="deconfliction policies: what each costs (same seed)",
@@ -212,12 +222,6 @@ def map_cmd(
 
 
 # ------------------------------------------------------------------ assess and roe explain
-class Picture(StrEnum):
-    """Which air picture the decision stage sees."""
-
-    perfect = "perfect"
-    tracked = "tracked"
-
 
 def _parse_at(text: str) -> float:
     """A time since scenario start: HH:MM, H:MM:SS or minutes (80, 92.5) -> seconds."""
@@ -258,10 +262,6 @@ def _check_at(sc, at_s: float) -> str:  # noqa: ANN001 - a Scenario
 AtOpt = Annotated[float, typer.Option(
     "--at", parser=_parse_at, metavar="TIME",
     help="time since scenario start: HH:MM (04:30), H:MM:SS (4:30:15) or minutes (270)")]
-PictureOpt = Annotated[Picture, typer.Option(
-    help="air picture: 'perfect' (truth under track numbers, fast) or 'tracked' "
-    "(radars + tracker)")]
-
 
 def _mins(m: float | None) -> str:
     return "-" if m is None else f"{m:.1f}"
