@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 __all__ = ["GNNWith2DAssignment"]
 
@@ -52,11 +50,8 @@ class GNNWith2DAssignment:
         self, ti: np.ndarray, pi: np.ndarray, cost: np.ndarray, n_tracks: int, n_plots: int
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Optimal assignment per connected component of the pairs (lists of index arrays)."""
-        nodes = n_tracks + n_plots
-        graph = coo_matrix((np.ones(ti.size), (ti, n_tracks + pi)), shape=(nodes, nodes)).tocsr()
-        _, label = connected_components(graph, directed=False)
-        comp = label[ti]
-        n_comp = int(label.max()) + 1
+        comp = _components(ti, pi)
+        n_comp = int(comp.max()) + 1
         # distinct tracks and plots per component
         nt = np.bincount(comp[_first(comp * n_tracks + ti)], minlength=n_comp)
         npl = np.bincount(comp[_first(comp * n_plots + pi)], minlength=n_comp)
@@ -96,6 +91,27 @@ class GNNWith2DAssignment:
                 out_t.append(ut[rows[hit]])
                 out_p.append(up[cols[hit]])
         return out_t, out_p
+
+
+def _components(ti: np.ndarray, pi: np.ndarray) -> np.ndarray:
+    """Per pair, the connected component (0, 1, ...) of the bipartite graph of the pairs.
+
+    Label propagation: every track takes the smallest label among the tracks sharing a
+    plot with it until nothing changes (a few rounds: the clusters are small).
+    """
+    _, t = np.unique(ti, return_inverse=True)
+    _, p = np.unique(pi, return_inverse=True)
+    lt = np.arange(int(t.max()) + 1)
+    big = lt.size
+    while True:
+        lp = np.full(int(p.max()) + 1, big)
+        np.minimum.at(lp, p, lt[t])
+        new = lt.copy()
+        np.minimum.at(new, t, lp[p])
+        if (new == lt).all():
+            break
+        lt = new
+    return np.unique(lt[t], return_inverse=True)[1]
 
 
 def _first(key: np.ndarray) -> np.ndarray:

@@ -97,12 +97,64 @@ class TrackTable:
         return TrackTable(**kw)
 
     def extend(self, other: TrackTable) -> TrackTable:
-        """This table followed by `other`."""
-        kw = {}
-        for f in fields(self):
-            a, b = getattr(self, f.name), getattr(other, f.name)
-            kw[f.name] = ModeState.concat(a, b) if f.name == "state" else np.concatenate([a, b])
-        return TrackTable(**kw)
+        """This table followed by `other`.
+
+        When this table is the newest view of a buffer with spare rows (see `compact`), the
+        rows of `other` are written into the spare rows and the result shares the buffer (no
+        copy of the table); otherwise the result is a new buffer with spare rows.
+        """
+        n, m = len(self), len(other)
+        buf = getattr(self, "_buf", None)
+        if buf is None or buf["_used"][0] != n or n + m > buf["number"].shape[0]:
+            buf = _allocate(self, n + m)
+            for k, a in _arrays(self).items():
+                buf[k][:n] = a
+        for k, b in _arrays(other).items():
+            buf[k][n : n + m] = b
+        return _view(buf, n + m)
+
+    def compact(self, keep: np.ndarray) -> TrackTable:
+        """Rows where the mask `keep` is true, in a new buffer with spare rows for `extend`."""
+        if len(self) == 0:
+            return self
+        idx = np.nonzero(keep)[0]
+        k = idx.size
+        # one gather per array, padded with copies of row 0 as the spare rows
+        rows = np.zeros(k + _spare(k), np.intp)
+        rows[:k] = idx
+        buf: dict = {name: a[rows] for name, a in _arrays(self).items()}
+        buf["_used"] = [0]
+        return _view(buf, k)
+
+
+def _arrays(table: TrackTable) -> dict[str, np.ndarray]:
+    """The table's arrays by name (the filter state's as state.x, state.P, state.mu)."""
+    out = {f.name: getattr(table, f.name) for f in fields(table) if f.name != "state"}
+    out["state.x"], out["state.P"], out["state.mu"] = table.state.x, table.state.P, table.state.mu
+    return out
+
+
+def _spare(n: int) -> int:
+    """Spare rows of a table buffer holding n rows (room for a few scans' new tracks)."""
+    return max(256, n // 4)
+
+
+def _allocate(table: TrackTable, n: int) -> dict:
+    """Empty buffers like the table's arrays for n rows plus spare rows."""
+    cap = n + _spare(n)
+    buf: dict = {k: np.empty((cap,) + a.shape[1:], a.dtype) for k, a in _arrays(table).items()}
+    buf["_used"] = [0]
+    return buf
+
+
+def _view(buf: dict, n: int) -> TrackTable:
+    """A table over the first n rows of a buffer (which it marks as used up to n)."""
+    buf["_used"][0] = n
+    kw = {f.name: buf[f.name][:n] for f in fields(TrackTable) if f.name != "state"}
+    state = ModeState(buf["state.x"][:n], buf["state.P"][:n], buf["state.mu"][:n])
+    table = TrackTable(state=state, **kw)
+    table._buf = buf
+    return table
 
 
 @dataclass(frozen=True)
@@ -159,13 +211,15 @@ class MNManager:
         pos: np.ndarray,
         state_at: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
         updated: np.ndarray,
+        alive: np.ndarray | None = None,
     ) -> np.ndarray:
         """Accumulate duplicate evidence after one scan batch; mask of rows to drop.
 
         pos (N,3) are the track positions at the batch time, `state_at(rows)` gives the full
         states (x (K,6), P (K,6,6)) of the given rows at that time; `updated` (N,) bool marks
-        the tracks that took a plot of this batch. A pair of confirmed tracks is *close* when the
-        chi-square test on the difference of their full states (6 dof, S = Pa + Pb) passes.
+        the tracks that took a plot of this batch; `alive` (N,) bool, if given, the rows
+        still in the picture (the others are ignored). A pair of confirmed tracks is *close*
+        when the chi-square test on the difference of their full states (6 dof, S = Pa + Pb) passes.
         One sensor gives a target at most one plot per scan, so a close pair where exactly
         one track took a plot is evidence for one target tracked twice (+1), and a pair where
         both took a plot is proof of two targets (the count is reset): drones in close
@@ -176,7 +230,7 @@ class MNManager:
         """
         n = len(table)
         drop = np.zeros(n, bool)
-        idx = np.nonzero(table.confirmed)[0]
+        idx = np.nonzero(table.confirmed if alive is None else table.confirmed & alive)[0]
         if idx.size < 2 or not updated.any():
             return drop
         pairs = cKDTree(pos[idx]).query_pairs(self.merge_radius, output_type="ndarray")

@@ -117,6 +117,9 @@ class Tracker:
         self.associator_ = GNNWith2DAssignment(miss_cost=gate)
         self.classifier_ = SpeedAltitudeClassifier()
         self.table_ = TrackTable.empty(self.filter_.n_modes)
+        # rows of table_ deleted during the update in progress (dropped at its end: one
+        # table copy per update instead of one per scan batch)
+        self.dead_ = np.zeros(0, bool)
         self.next_number_ = 1
         self.rejected: Counter[int] = Counter()  # dropped plots per sensor
         self.t_last_ = -np.inf
@@ -129,6 +132,7 @@ class Tracker:
             bad = plots.sensor[~ok]
             self.rejected.update(int(s) for s in bad)
         good = plots.select(ok)
+        self.dead_ = np.zeros(len(self.table_), bool)
         if len(good):
             zs, Rs, tb = self._batches(good)
             for z, R, tbatch in zip(zs, Rs, tb, strict=True):
@@ -136,6 +140,9 @@ class Tracker:
         if np.isfinite(t):
             self._manage(float(t), None)
             self.t_last_ = float(t)
+        if self.dead_.any():
+            self.table_ = self.table_.compact(~self.dead_)
+        self.dead_ = np.zeros(len(self.table_), bool)
         return self.picture(t)
 
     def picture(self, t: float) -> Tracks:
@@ -210,7 +217,12 @@ class Tracker:
         the cheap extrapolation (positions, variance traces) of every track to the batch.
         """
         pos, var = ext = self._extrapolate(dt)
-        speed = np.linalg.norm(self.table_.xc[:, 3:], axis=1)
+        # deleted rows (dead_) are not searched
+        live = np.nonzero(~self.dead_)[0] if self.dead_.any() else None
+        xc = self.table_.xc
+        if live is not None:
+            pos, var, dt, xc = pos[live], var[live], dt[live], xc[live]
+        speed = np.linalg.norm(xc[:, 3:], axis=1)
         tr_r = np.trace(R, axis1=1, axis2=2)
         turn = self.config.turn_rate if self.config.filter == "imm" else 0.0
         margin = 0.5 * turn * speed * dt**2 + 100.0
@@ -232,7 +244,8 @@ class Tracker:
         tr_rj = np.where(hit, tr_r[np.minimum(j, z.shape[0] - 1)], 0.0)
         ok = hit & (dist <= np.sqrt(self.gate_.gate * (var2[:, None] + tr_rj)) + margin[:, None])
         ti, slot = np.nonzero(ok)
-        return ti, j[ti, slot], ext
+        pj = j[ti, slot]
+        return (ti if live is None else live[ti]), pj, ext
 
     def _process(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
         """One scan batch: predict (gateable tracks only), gate, associate, update, manage."""
@@ -312,6 +325,7 @@ class Tracker:
             dup_count=np.zeros(n, np.int64),
         )
         self.table_ = self.table_.extend(new)
+        self.dead_ = np.r_[self.dead_, np.zeros(n, bool)]
 
     def _manage(
         self,
@@ -331,11 +345,13 @@ class Tracker:
         mgr.confirm(tab)
         dt = np.maximum(t - tab.t_update, 0.0)
         pos, pos_var = self._extrapolate(dt) if ext is None else ext
-        keep = mgr.keep_mask(tab, t, pos_var)
+        alive = ~self.dead_
+        keep = mgr.keep_mask(tab, t, pos_var) & alive
         if updated is not None and updated.any():
-            keep &= ~mgr.duplicates(tab, pos, lambda rows: self._cv_at(rows, dt[rows]), updated)
-        if not keep.all():
-            self.table_ = tab.take(keep)
+            keep &= ~mgr.duplicates(
+                tab, pos, lambda rows: self._cv_at(rows, dt[rows]), updated, alive
+            )
+        self.dead_ = ~keep  # rows dropped at the end of the update
 
     def _cv_at(self, rows: np.ndarray, dt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Combined states of table rows extrapolated dt with the CV model (x (K,6), P)."""
