@@ -10,12 +10,3 @@ NM = 1852.0  # m per nautical mile
 MINUTE = 60.0  # s
 HOUR = 3600.0  # s
 
-
-def kmh_to_ms(v: float) -> float:
-    """Speed in km/h to m/s."""
-    return v * KMH
-
-
-def ms_to_kmh(v: float) -> float:
-    """Speed in m/s to km/h."""
-    return v / KMH

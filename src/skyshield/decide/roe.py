@@ -198,23 +198,10 @@ class NationRules:
     def trigger_p(self, assessment: object) -> np.ndarray | None:
         """This nation's trigger probability for every row of an `Assessment` (None under
         ``any_in_zone``): p(in own / any NATO airspace within ``within_min``)."""
-        trig = self.rules.trigger
-        if not isinstance(trig, PredictedEntryTrigger):
+        question = self.trigger_question()
+        if question is None:
             return None
-        countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
-        return assessment.p_entry(trig.within_min * 60.0, countries)  # type: ignore[attr-defined]
-
-    def trigger_p_for(self, assessment: object | None, numbers: np.ndarray
-                      ) -> np.ndarray | None:
-        """`trigger_p` for the tracks with these track numbers (0 for a number the
-        assessment does not hold); None under ``any_in_zone`` or without an assessment."""
-        if assessment is None:
-            return None
-        p = self.trigger_p(assessment)
-        if p is None:
-            return None
-        rows = assessment.rows_of(numbers)  # type: ignore[attr-defined]
-        return np.where(rows >= 0, p[np.maximum(rows, 0)] if len(p) else 0.0, 0.0)
+        return assessment.p_entry(*question)  # type: ignore[attr-defined]
 
     def target_ok(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, cls: np.ndarray,
                   p_entry: np.ndarray | None = None) -> np.ndarray:
@@ -254,11 +241,6 @@ class NationRules:
             return None
         countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
         return trig.within_min * 60.0, countries
-
-    def trigger_s(self) -> float:
-        """The trigger's window [s] (0 under ``any_in_zone``)."""
-        trig = self.rules.trigger
-        return trig.within_min * 60.0 if isinstance(trig, PredictedEntryTrigger) else 0.0
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from skyshield.model.library import InterceptorType, Place, ThreatType, WeaponType, library
 from skyshield.model.scenario import LatLon, Location, Scenario, Squadron, Wave
 from skyshield.model.validate import parse_latlon
@@ -23,11 +21,6 @@ def locate(loc: Location) -> tuple[float, float]:
         return ll
     p = library().place(loc)
     return (p.lat, p.lon)
-
-
-def locate_many(locs: list[Location]) -> np.ndarray:
-    """`(N, 2)` array of (lat, lon) degrees."""
-    return np.array([locate(x) for x in locs], dtype=float).reshape(-1, 2)
 
 
 def wave_targets(scenario: Scenario, wave: Wave) -> list[Place]:
