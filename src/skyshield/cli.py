@@ -61,17 +61,21 @@ def scenarios() -> None:
     out.print(table)
 
 
-@app.command()
-def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario: print OK and a summary, or every problem as file:line:col (exit 1)."""
+def _load(scenario: str):  # noqa: ANN202 - returns a Scenario, or exits with the problems
     try:
-        s = summarize(load_scenario(scenario))
+        return load_scenario(scenario)
     except ScenarioError as e:
         for p in e.problems:
             err.print(str(p), markup=False, highlight=False, soft_wrap=True)
         n = len(e.problems)
         err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/red]: scenario refused")
         raise typer.Exit(1) from None
+
+
+@app.command()
+def validate(scenario: ScenarioArg) -> None:
+    """Check a scenario: print OK and a summary, or every problem as file:line:col (exit 1)."""
+    s = summarize(_load(scenario))
     out.print(f"[green]OK[/green] {scenario}: {s.line()}", highlight=False)
 
 
@@ -107,16 +111,6 @@ OptScenarioArg = Annotated[
     str,
     typer.Argument(help="scenario file, or a built-in name (default: western-night)"),
 ]
-
-
-def _load(scenario: str):  # noqa: ANN202 - returns a Scenario, or exits with the problems
-    try:
-        return load_scenario(scenario)
-    except ScenarioError as e:
-        for p in e.problems:
-            err.print(str(p), markup=False, highlight=False, soft_wrap=True)
-        err.print(f"[red]{len(e.problems)} problem(s)[/red]: scenario refused")
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -169,7 +163,8 @@ def simulate(
 
         with err.status("comparing deconfliction policies") as status:
             df = compare_deconfliction(sc, seed, picture.value,
-                                       progress=lambda p: status.update(f"policy {p}"))
+                                       progress=lambda p: status.update(f"policy {p}"),
+                                       declared=result.metrics)
         (out_dir / "deconfliction.json").write_text(df.to_json(orient="records", indent=2))
         table = Table(title="deconfliction policies: what each costs (same seed)",
                       title_justify="left")

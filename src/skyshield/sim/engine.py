@@ -110,6 +110,8 @@ class Engine:
             self.fleet.keep_out = self.keep_out
             move_stations_clear(self.forces.stations, self.keep_out)
         self.sites = self.forces.sites
+        self.weapon_names = np.array(self.forces.table.name, dtype=object)
+        self.site_names = np.array(self.sites.name, dtype=object)
         self.rules = compile_rules(sc)
         self.entry = EntryCache(max(HORIZON_S, required_horizon_s(sc)))
         self.assigner = ASSIGNERS[cfg.assign]()
@@ -305,8 +307,7 @@ class Engine:
             th.destroy(tgt, t)
             self.kills += np.bincount(due.shooter[kill], minlength=len(fl))
             self.killer[tgt] = fl.nation[due.shooter[kill]]
-            wnames = np.array(self.forces.table.name, dtype=object)
-            self.kill_weapon[tgt] = wnames[due.weapon[kill]]
+            self.kill_weapon[tgt] = self.weapon_names[due.weapon[kill]]
             lat, lon, alt = THEATRE.to_lla(th.pos[tgt])
             cost = self.type_cost[th.type_idx[tgt]]
             self.events.add(
@@ -316,7 +317,7 @@ class Engine:
                 aircraft=due.shooter[kill],
                 track=due.track[kill],
                 nation=fl.nation[due.shooter[kill]],
-                weapon=wnames[due.weapon[kill]],
+                weapon=self.weapon_names[due.weapon[kill]],
                 lat=lat,
                 lon=lon,
                 alt=alt,
@@ -324,7 +325,6 @@ class Engine:
             )
         miss = ~kill
         if miss.any():
-            wnames = np.array(self.forces.table.name, dtype=object)
             self.events.add(
                 t,
                 EventKind.MISS,
@@ -332,7 +332,7 @@ class Engine:
                 aircraft=due.shooter[miss],
                 track=due.track[miss],
                 nation=fl.nation[due.shooter[miss]],
-                weapon=wnames[due.weapon[miss]],
+                weapon=self.weapon_names[due.weapon[miss]],
             )
 
     def _ukrainian_defence(self, t: float) -> None:
@@ -358,14 +358,13 @@ class Engine:
             hold = np.broadcast_to(near[None, :], (len(self.sites), len(th)))
         sites, tgt, killed = self.sites.engage(t, th.pos, engageable, hold, self.rng)
         if len(sites):
-            names = np.array(self.sites.name, dtype=object)
             lat, lon, alt = THEATRE.to_lla(th.pos[tgt])
             self.events.add(
                 t,
                 EventKind.GBAD_SHOT,
                 threat=tgt,
                 nation="UKR",
-                weapon=names[sites],
+                weapon=self.site_names[sites],
                 lat=lat,
                 lon=lon,
                 alt=alt,
@@ -374,14 +373,14 @@ class Engine:
             if len(k):
                 th.destroy(k, t)
                 self.killer[k] = "UKR"
-                self.kill_weapon[k] = names[sites[killed]]
+                self.kill_weapon[k] = self.site_names[sites[killed]]
                 cost = self.type_cost[th.type_idx[k]]
                 self.events.add(
                     t,
                     EventKind.GBAD_KILL,
                     threat=k,
                     nation="UKR",
-                    weapon=names[sites[killed]],
+                    weapon=self.site_names[sites[killed]],
                     lat=lat[killed],
                     lon=lon[killed],
                     alt=alt[killed],
@@ -589,7 +588,7 @@ class Engine:
             aircraft=ac,
             track=trk,
             nation=fl.nation[ac],
-            weapon=np.array(self.forces.table.name, dtype=object)[e.weapon],
+            weapon=self.weapon_names[e.weapon],
             lat=lat,
             lon=lon,
             alt=alt,
@@ -685,7 +684,7 @@ class Engine:
             aircraft=a,
             track=self.eng_track[a],
             nation=fl.nation[a],
-            weapon=np.array(table.name, dtype=object)[w],
+            weapon=self.weapon_names[w],
             lat=lat,
             lon=lon,
             alt=alt,

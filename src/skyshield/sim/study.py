@@ -8,6 +8,7 @@ engagement zones (or having Ukrainian sites hold fire) costs in kills.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
@@ -18,15 +19,23 @@ POLICIES = ("none", "fighters_keep_out", "sites_hold_fire")
 
 
 def compare_deconfliction(scenario: Scenario, seed: int | None = None, picture: str = "perfect",
-                          progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """One row per deconfliction policy: kills, leakers, impacts, fratricide exposure."""
+                          progress: Callable[[str], None] | None = None,
+                          declared: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One row per deconfliction policy: kills, leakers, impacts, fratricide exposure.
+
+    `declared` may hold the metrics of the run already made with the scenario's own policy
+    (same seed and picture), which is then not flown again.
+    """
     rows = []
     for policy in POLICIES:
         if progress is not None:
             progress(policy)
-        dec = scenario.deconfliction.model_copy(update={"policy": policy})
-        m = run_scenario(scenario.model_copy(update={"deconfliction": dec}), seed=seed,
-                         picture=picture).metrics
+        if declared is not None and policy == scenario.deconfliction.policy:
+            m = declared
+        else:
+            dec = scenario.deconfliction.model_copy(update={"policy": policy})
+            m = run_scenario(scenario.model_copy(update={"deconfliction": dec}), seed=seed,
+                             picture=picture).metrics
         o = m["threats"]["outcomes"]
         rows.append({
             "policy": policy,
