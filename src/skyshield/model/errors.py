@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+PathT = tuple[str | int, ...]  # a field path: keys and list indices from the file's root
+Where = Callable[[PathT], tuple[int, int]]  # field path -> (line, col), counted from 1
 
 
 @dataclass(frozen=True, order=True)
@@ -32,3 +36,11 @@ class ScenarioError(ValueError):
         n = len(self.problems)
         head = f"{n} problem{'s' if n != 1 else ''} in scenario"
         return head + ":\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    """A field path as written in problems: ``coalition[0].squadrons[1].aircraft``."""
+    out = ""
+    for el in path:
+        out += f"[{el}]" if isinstance(el, int) else (f".{el}" if out else str(el))
+    return out

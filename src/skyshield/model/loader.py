@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any, Union
@@ -22,12 +22,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from skyshield.model.errors import Problem, ScenarioError
+from skyshield.model.errors import PathT, Problem, ScenarioError, Where
+from skyshield.model.errors import dotted as _dotted
 from skyshield.model.library import fold
 from skyshield.model.scenario import Scenario
-
-PathT = tuple[str | int, ...]
-Where = Callable[[PathT], tuple[int, int]]
+from skyshield.model.validate import check_geometry, check_references
 
 MAX_NODES = 1_000_000  # after alias expansion: guards against "billion laughs"
 MAX_DEPTH = 100
@@ -72,8 +71,6 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
 
 def parse_scenario(text: str, file: str = "<string>") -> Scenario:
     """Parse and check scenario YAML `text`; `file` names it in problems."""
-    from skyshield.model.validate import check_geometry, check_references
-
     tree, problems = _parse_yaml(text, file)
     if problems:
         raise ScenarioError(problems)
@@ -240,13 +237,6 @@ class _RecursiveError(_TooDeepError):
 
 
 # -------------------------------------------------------------------------- pydantic
-def _dotted(path: Sequence[str | int]) -> str:
-    out = ""
-    for el in path:
-        out += f"[{el}]" if isinstance(el, int) else (f".{el}" if out else str(el))
-    return out
-
-
 def _found_path(data: Any, loc: Sequence[str | int]) -> tuple[list[str | int], bool]:
     """Keep the loc elements that are real keys/indices in `data` (drop union tags).
 

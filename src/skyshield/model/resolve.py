@@ -5,11 +5,22 @@ A `Location` is a `LatLon`, a place name from the library, or a ``"lat, lon"`` s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from skyshield.model.library import InterceptorType, Place, ThreatType, WeaponType, library
 from skyshield.model.scenario import LatLon, Location, Scenario, Squadron, Wave
-from skyshield.model.validate import parse_latlon
+
+_LATLON = re.compile(r"^\s*(-?\d+(?:\.\d*)?)\s*,\s*(-?\d+(?:\.\d*)?)\s*$")
+
+
+def parse_latlon(text: str) -> tuple[float, float] | None:
+    """``"49.84, 24.02"`` -> ``(49.84, 24.02)``; None if `text` is not such a pair."""
+    m = _LATLON.match(text)
+    if not m:
+        return None
+    lat, lon = float(m.group(1)), float(m.group(2))
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 def locate(loc: Location) -> tuple[float, float]:

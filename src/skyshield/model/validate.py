@@ -9,29 +9,18 @@ for checks that need the borders (an engagement zone wholly inside an excluded z
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from skyshield.model.errors import Problem
+from skyshield.model.errors import PathT, Problem, Where
+from skyshield.model.errors import dotted as _dotted
 from skyshield.model.library import Catalogue, library
+from skyshield.model.resolve import parse_latlon
 from skyshield.model.scenario import Scenario
-
-PathT = tuple[str | int, ...]
-Where = Callable[[PathT], tuple[int, int]]
+from skyshield.model.zones import build_zones
 
 NATO = ("POL", "SVK", "HUN", "ROU")
 HOSTILE = ("RUS", "BLR", "UKR")  # no coalition squadron is based here
-_LATLON = re.compile(r"^\s*(-?\d+(?:\.\d*)?)\s*,\s*(-?\d+(?:\.\d*)?)\s*$")
-
-
-def parse_latlon(text: str) -> tuple[float, float] | None:
-    """``"49.84, 24.02"`` -> ``(49.84, 24.02)``; None if `text` is not such a pair."""
-    m = _LATLON.match(text)
-    if not m:
-        return None
-    lat, lon = float(m.group(1)), float(m.group(2))
-    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -53,8 +42,6 @@ def check_geometry(scenario: Scenario, file: str = "<scenario>",
     engagement zones over Ukraine. Each is reported at the offending field.
     """
     import shapely
-
-    from skyshield.model.loader import _dotted
 
     if not scenario.rules:
         return []
@@ -128,8 +115,6 @@ def _built_zones(scenario: Scenario) -> dict[str, Any] | None:
     None if they cannot be built (a reference problem reported elsewhere)."""
     import json
 
-    from skyshield.model.zones import build_zones
-
     key = json.dumps(scenario.model_dump(mode="json")["zones"], sort_keys=True)
     if key not in _ZONE_CACHE:
         try:
@@ -170,8 +155,6 @@ class _Checker:
         self.lib = library()
 
     def add(self, path: PathT, message: str) -> None:
-        from skyshield.model.loader import _dotted
-
         line, col = self.where(path)
         self.problems.append(Problem(self.file, line, col, _dotted(path), message))
 

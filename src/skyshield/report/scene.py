@@ -90,7 +90,7 @@ def latlon_of(loc: LatLon | str) -> tuple[float, float]:
         return float(lat), float(lon)
     if isinstance(loc, LatLon):
         return loc.lat, loc.lon
-    from skyshield.model.validate import parse_latlon
+    from skyshield.model.resolve import parse_latlon
 
     pair = parse_latlon(loc)
     if pair is not None:
