@@ -30,6 +30,8 @@ from skyshield.model.validate import check_geometry, check_references
 
 MAX_NODES = 1_000_000  # after alias expansion: guards against "billion laughs"
 MAX_DEPTH = 100
+MAX_FILE_BYTES = 2_000_000  # a scenario file (the built-ins: about 10 kB; 2 MB leaves room
+# for thousands of waves or traced borders, and parses in seconds, not minutes)
 
 
 # ------------------------------------------------------------------------ built-ins
@@ -63,14 +65,27 @@ def load_scenario(path_or_name: str | Path) -> Scenario:
             raise ScenarioError([Problem(str(path_or_name), 0, 0, "", "no such file")])
         path = builtin_path(str(path_or_name))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError([Problem(str(path_or_name), 0, 0, "", f"cannot read: {e}")]) from e
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([Problem(str(path_or_name), 0, 0, "", _too_big(size))])
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ScenarioError([Problem(str(path_or_name), 0, 0, "", (
+            f"cannot read: {e.strerror or e}"))]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        col = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ScenarioError([Problem(str(path_or_name), line, col, "", (
+            f"not UTF-8 text (byte 0x{raw[e.start]:02x}); save the file as UTF-8"))]) from None
     return parse_scenario(text, file=str(path_or_name))
 
 
 def parse_scenario(text: str, file: str = "<string>") -> Scenario:
     """Parse and check scenario YAML `text`; `file` names it in problems."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(file, 0, 0, "", _too_big(len(text)))])
     tree, problems = _parse_yaml(text, file)
     if problems:
         raise ScenarioError(problems)
@@ -93,6 +108,11 @@ def parse_scenario(text: str, file: str = "<string>") -> Scenario:
     return scenario
 
 
+def _too_big(size: int) -> str:
+    return (f"file too large: {size / 1e6:.1f} MB, at most {MAX_FILE_BYTES / 1e6:g} MB (a "
+            "scenario declares forces and waves, not data)")
+
+
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files (for editors), with titles and descriptions."""
     schema = Scenario.model_json_schema()
@@ -108,6 +128,8 @@ def dump_scenario(scenario: Scenario) -> str:
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
     yaml.sort_base_mapping_type_on_output = False  # keep the schema's field order
+    yaml.width = 1_000_000  # never fold: a folded long key or name does not load back
+    yaml.allow_unicode = True
     buf = io.StringIO()
     buf.write(f"# scenario {scenario.name!r} as run, defaults resolved (skyshield)\n")
     yaml.dump(scenario.model_dump(mode="json"), buf)

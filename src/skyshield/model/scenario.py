@@ -8,16 +8,63 @@ checked by `model.validate` against it, so a typo is reported with the closest n
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from skyshield.units import KM, MINUTE
 
 ISO3 = Literal["UKR", "POL", "SVK", "HUN", "ROU", "MDA", "BLR", "RUS"]
 CoalitionNation = Literal["POL", "SVK", "HUN", "ROU", "MDA"]
 ThreatClassName = Literal["drone", "decoy", "cruise_missile", "ballistic", "aircraft", "unknown"]
+
+# ------------------------------------------------------------------ declared bounds
+MAX_NAME = 200  # characters in a name: names become labels and file names
+MAX_THREATS = 20_000  # threats across all waves (the largest nights of 2025: about 800)
+MAX_DAY_MIN = 24 * 60  # a scenario covers at most one day [min]
+MIN_TICK_S = 0.1  # below this nothing flies differently and a night takes hours [s]
+MAX_ROUNDS = 50  # rounds of one weapon per aircraft (real loads: 2-8 missiles, 5 gun passes)
+MAX_VERTICES = 2000  # vertices of one polygon zone (a border traced every 1 km needs fewer)
+MAX_ITEMS = 500  # entries in one list (squadrons, sites, radars, waves, zones ...)
+
+
+def _no_bool(v: object) -> object:
+    """YAML `true`/`false` is not a number: pydantic would read `count: true` as 1."""
+    if isinstance(v, bool):
+        raise ValueError(f"expected an integer, got the boolean {str(v).lower()}")
+    return v
+
+
+def _printable(v: str, allow: str = "") -> str:
+    bad = next((ch for ch in v if ch not in allow and (
+        unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp"))), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X} (expected "
+                         "printable text)")
+    return v
+
+
+def _name(v: str) -> str:
+    if not v.strip():
+        raise ValueError("expected a non-empty name")
+    return _printable(v)
+
+
+Int = Annotated[int, BeforeValidator(_no_bool)]  # an integer that is not a boolean
+Name = Annotated[str, AfterValidator(_name), Field(max_length=MAX_NAME)]
+Text = Annotated[str, AfterValidator(lambda v: _printable(v, allow="\n\t"))]
+Minutes = Annotated[float, Field(ge=0, le=MAX_DAY_MIN)]
+Rounds = Annotated[Int, Field(ge=0, le=MAX_ROUNDS)]
 
 
 class Strict(BaseModel):
@@ -42,7 +89,9 @@ class PolygonZone(Strict):
     """A polygon given by its vertices (lat, lon); closed automatically."""
 
     kind: Literal["polygon"]
-    points: list[tuple[float, float]] = Field(min_length=3, description="[[lat, lon], ...]")
+    points: list[tuple[float, float]] = Field(
+        min_length=3, max_length=MAX_VERTICES, description="[[lat, lon], ...]: at least 3 "
+        f"distinct vertices, at most {MAX_VERTICES}, edges that do not cross")
 
 
 class CircleZone(Strict):
@@ -104,12 +153,13 @@ ZoneSpec = Annotated[
 class PatrolStation(Strict):
     """A combat air patrol station kept manned by a squadron."""
 
-    name: str
+    name: Name
     at: Location
-    aircraft: int = Field(ge=1, le=24, description="aircraft kept on station at once")
+    aircraft: Int = Field(ge=1, le=24, description="aircraft kept on station at once")
     altitude_m: float = Field(default=6000.0, ge=300, le=15000)
     orbit_radius_km: float = Field(default=20.0, gt=0, le=100)
-    start_min: float = Field(default=0.0, ge=0, description="minutes after scenario start")
+    start_min: float = Field(default=0.0, ge=0, le=MAX_DAY_MIN,
+                             description="minutes after scenario start (within the scenario)")
 
     @property
     def orbit_radius_m(self) -> float:
@@ -119,18 +169,20 @@ class PatrolStation(Strict):
 class Squadron(Strict):
     """Aircraft of one type at one base, with their readiness and loads."""
 
-    name: str
+    name: Name
     base: str = Field(description="air base name from the library")
     aircraft: str = Field(description="interceptor type name from the library")
-    count: int = Field(ge=1, le=100)
-    on_alert: int = Field(default=2, ge=0, description="aircraft on quick-reaction alert")
+    count: Int = Field(ge=1, le=100)
+    on_alert: Int = Field(default=2, ge=0, le=100,
+                          description="aircraft on quick-reaction alert")
     scramble_min: float = Field(default=10.0, ge=0, le=240, description="alert to airborne")
     turnaround_min: float = Field(default=45.0, ge=0, le=600, description="landing to ready")
-    loadout: dict[str, int] = Field(
+    loadout: dict[str, Rounds] = Field(
         default_factory=dict,
-        description="weapon name -> rounds per aircraft; empty uses the type's default load",
+        description="weapon name -> rounds per aircraft; empty uses the type's default load "
+        f"(0 to {MAX_ROUNDS}: real loads are 2-8 missiles and about 5 gun passes)",
     )
-    patrols: list[PatrolStation] = Field(default_factory=list)
+    patrols: list[PatrolStation] = Field(default_factory=list, max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _counts(self) -> Squadron:
@@ -155,7 +207,7 @@ class Nation(Strict):
     """A coalition member and its squadrons."""
 
     nation: CoalitionNation
-    squadrons: list[Squadron] = Field(min_length=1)
+    squadrons: list[Squadron] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 # ----------------------------------------------------------------------------- ROE
@@ -214,15 +266,15 @@ class Rules(Strict):
 class AirDefenceSite(Strict):
     """A Ukrainian ground-based air defence site and its missile engagement zone."""
 
-    name: str
+    name: Name
     at: Location
     system: str = Field(description="system type, e.g. 'IRIS-T SLM', 'NASAMS', 'mobile fire group'")
     range_km: float = Field(gt=0, le=200)
-    alt_min_m: float = Field(default=0.0, ge=0)
-    alt_max_m: float = Field(default=20000.0, gt=0)
-    magazine: int = Field(ge=0, le=500)
+    alt_min_m: float = Field(default=0.0, ge=0, le=100_000)
+    alt_max_m: float = Field(default=20000.0, gt=0, le=100_000)
+    magazine: Int = Field(ge=0, le=500)
     pk: float = Field(gt=0, le=1, description="notional probability of kill per shot")
-    reload_s: float = Field(default=10.0, ge=0, description="time between shots")
+    reload_s: float = Field(default=10.0, ge=0, le=3600, description="time between shots")
     active: bool = True
 
     @model_validator(mode="after")
@@ -246,7 +298,7 @@ class Orbit(Strict):
 class Radar(Strict):
     """A surveillance radar: ground-based (`at`) or airborne (`orbit`)."""
 
-    name: str
+    name: Name
     nation: ISO3
     kind: Literal["ground", "airborne"] = "ground"
     at: Location | None = None
@@ -254,9 +306,9 @@ class Radar(Strict):
     antenna_height_m: float = Field(default=20.0, ge=0, le=15000)
     range_km: float = Field(gt=0, le=800, description="instrumented range vs a 1 m² target")
     scan_s: float = Field(default=10.0, gt=0, le=60)
-    range_sigma_m: float = Field(default=50.0, gt=0)
-    azimuth_sigma_deg: float = Field(default=0.3, gt=0)
-    height_sigma_m: float = Field(default=150.0, gt=0)
+    range_sigma_m: float = Field(default=50.0, gt=0, le=10_000)
+    azimuth_sigma_deg: float = Field(default=0.3, gt=0, le=10)
+    height_sigma_m: float = Field(default=150.0, gt=0, le=10_000)
     false_alarms_per_scan: float = Field(default=1.0, ge=0, le=1000)
 
     @model_validator(mode="after")
@@ -273,9 +325,10 @@ class Wave(Strict):
     """A group of threats of one type launched over a time window."""
 
     threat: str = Field(description="threat type name from the library")
-    count: int = Field(ge=1, le=5000)
+    count: Int = Field(ge=1, le=5000)
     launch_area: str = Field(description="launch area name from the library")
-    window_min: tuple[float, float] = Field(description="[first, last] launch, minutes")
+    window_min: tuple[Minutes, Minutes] = Field(
+        description="[first, last] launch, minutes; both within the scenario's duration")
     targets: list[str] = Field(min_length=1, description="target place names or target areas")
     routing: Literal["direct", "south", "border", "north_west", "mixed"] = "mixed"
 
@@ -290,14 +343,25 @@ class Wave(Strict):
 class TargetArea(Strict):
     """A named set of places, drawn from uniformly by the raid generator."""
 
-    places: list[str] = Field(min_length=1)
+    places: list[str] = Field(min_length=1, max_length=MAX_ITEMS)
 
 
 class Raid(Strict):
     """The attack: its waves and the target areas they draw from."""
 
-    target_areas: dict[str, TargetArea] = Field(default_factory=dict)
-    waves: list[Wave] = Field(min_length=1)
+    target_areas: dict[Name, TargetArea] = Field(default_factory=dict, max_length=MAX_ITEMS)
+    waves: list[Wave] = Field(
+        min_length=1, max_length=MAX_ITEMS,
+        description=f"at most {MAX_THREATS} threats in all (the largest nights of 2025: about "
+        "800); a run's size grows with their number")
+
+    @model_validator(mode="after")
+    def _total(self) -> Raid:
+        n = sum(w.count for w in self.waves)
+        if n > MAX_THREATS:
+            raise ValueError(f"{n} threats across the waves, more than {MAX_THREATS} (the "
+                             "largest nights of 2025 had about 800)")
+        return self
 
 
 # ----------------------------------------------------------------------- the whole
@@ -334,26 +398,31 @@ class PictureOptions(Strict):
     """Options for the air picture."""
 
     nominal_sigma_m: float = Field(
-        default=200.0, gt=0, description="position sigma given to perfect-picture tracks"
-    )
-    nominal_sigma_ms: float = Field(default=10.0, gt=0, description="velocity sigma, m/s")
+        default=200.0, gt=0, le=100_000,
+        description="position sigma given to perfect-picture tracks")
+    nominal_sigma_ms: float = Field(default=10.0, gt=0, le=1000,
+                                    description="velocity sigma, m/s")
 
 
 class Scenario(Strict):
     """A whole scenario file."""
 
-    name: str
-    description: str = ""
+    name: Name = Field(description=f"the scenario's name (1 to {MAX_NAME} printable "
+                       "characters; the run folder is named after it)")
+    description: Text = ""
     epoch: datetime = Field(description="UTC start time, ISO 8601")
-    duration_min: float = Field(gt=0, le=24 * 60)
-    seed: int = Field(default=0, ge=0)
-    tick_s: float = Field(default=1.0, gt=0, le=10)
+    duration_min: float = Field(gt=0, le=MAX_DAY_MIN,
+                                description="simulated time [min]: at most one day")
+    seed: Int = Field(default=0, ge=0, le=2**63 - 1)
+    tick_s: float = Field(default=1.0, ge=MIN_TICK_S, le=10, description=f"world time step [s]"
+                          f", {MIN_TICK_S:g} to 10: a finer step changes nothing the sensors "
+                          "or weapons resolve and multiplies the run time")
     theatre: Theatre = Field(default_factory=Theatre)
-    zones: dict[str, ZoneSpec] = Field(default_factory=dict)
+    zones: dict[Name, ZoneSpec] = Field(default_factory=dict, max_length=MAX_ITEMS)
     coalition: list[Nation] = Field(min_length=1)
     rules: dict[CoalitionNation, Rules] = Field(default_factory=dict)
-    air_defence: list[AirDefenceSite] = Field(default_factory=list)
-    radars: list[Radar] = Field(default_factory=list)
+    air_defence: list[AirDefenceSite] = Field(default_factory=list, max_length=MAX_ITEMS)
+    radars: list[Radar] = Field(default_factory=list, max_length=MAX_ITEMS)
     raid: Raid
     deconfliction: Deconfliction = Field(default_factory=Deconfliction)
     picture: PictureOptions = Field(default_factory=PictureOptions)

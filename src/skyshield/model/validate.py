@@ -115,11 +115,13 @@ def _built_zones(scenario: Scenario) -> dict[str, Any] | None:
     None if they cannot be built (a reference problem reported elsewhere)."""
     import json
 
+    import shapely
+
     key = json.dumps(scenario.model_dump(mode="json")["zones"], sort_keys=True)
     if key not in _ZONE_CACHE:
         try:
             zones = build_zones(scenario)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, shapely.errors.GEOSException):
             return None
         if len(_ZONE_CACHE) > 16:
             _ZONE_CACHE.clear()
@@ -211,6 +213,9 @@ def check_references(data: Any, file: str = "<scenario>", where: Where | None = 
     _check_rules(c, zones)
     _check_sensors_and_sites(c)
     _check_raid(c)
+    _check_polygons(c)
+    _check_places(c)
+    _check_times(c)
     return c.problems
 
 
@@ -436,3 +441,229 @@ def _a(noun: str) -> str:
     """The noun with its indefinite article ("an air base", "a city")."""
     noun = noun.replace("_", " ")
     return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+# ------------------------------------------------------------------ geometry of input
+HOSTILE_AIRSPACE = ("BLR", "RUS")  # no coalition station may stand over these
+
+
+def _check_polygons(c: _Checker) -> None:
+    """Every polygon zone: vertices in range, distinct, edges not crossing, some area.
+
+    Judged on the plain data, so that a broken polygon is reported at its vertex and the
+    zone is never handed to GEOS (which raises on degenerate input).
+    """
+    for zname, z in _d(c.data.get("zones")).items():
+        z = _d(z)
+        if z.get("kind") != "polygon" or not isinstance(zname, str):
+            continue
+        base: PathT = ("zones", zname, "points")
+        pts: list[tuple[float, float]] = []
+        for i, p in _items(z.get("points")):
+            ok = (isinstance(p, list) and len(p) == 2
+                  and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p))
+            if not ok:
+                return  # pydantic reports the shape
+            lat, lon = float(p[0]), float(p[1])
+            if not (math.isfinite(lat) and math.isfinite(lon)):
+                return
+            if not -90 <= lat <= 90:
+                c.add((*base, i), f"vertex {i}: latitude {lat:g} is out of range (expected "
+                      "-90 to 90; vertices are [lat, lon])")
+            elif not -180 <= lon <= 180:
+                c.add((*base, i), f"vertex {i}: longitude {lon:g} is out of range (expected "
+                      "-180 to 180; vertices are [lat, lon])")
+            pts.append((lat, lon))
+        if len(pts) != len(_l(z.get("points"))) or len(pts) < 3:
+            continue
+        for problem in polygon_problems(pts):
+            c.add((*base, problem[0]), problem[1])
+
+
+def polygon_problems(pts: list[tuple[float, float]]) -> list[tuple[int, str]]:
+    """(vertex index, message) for each defect of a polygon given as (lat, lon) vertices.
+
+    A last vertex equal to the first only closes the ring. Otherwise a repeated vertex,
+    fewer than 3 distinct vertices, crossing edges or no area make it unusable.
+    """
+    import numpy as np
+
+    if len(pts) > 3 and pts[-1] == pts[0]:
+        pts = pts[:-1]
+    seen: dict[tuple[float, float], int] = {}
+    out: list[tuple[int, str]] = []
+    for i, p in enumerate(pts):
+        if p in seen:
+            out.append((i, f"vertex {i} {list(p)} repeats vertex {seen[p]}: a polygon visits "
+                        "each vertex once"))
+        seen.setdefault(p, i)
+    if out:
+        return out
+    xy = np.array([(lon, lat) for lat, lon in pts], float)
+    n = len(xy)
+    if n < 3:
+        return [(0, "a polygon needs at least 3 distinct vertices")]
+    a, b = xy, np.roll(xy, -1, axis=0)  # edge k runs from vertex k to vertex k+1
+    area2 = float(np.sum(a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]))
+    span = float(np.ptp(xy, axis=0).max())
+    i, j = np.triu_indices(n, k=2)
+    keep = ~((i == 0) & (j == n - 1))  # the first and last edges share vertex 0
+    i, j = i[keep], j[keep]
+
+    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
+        return np.sign((q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1])
+                       - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0]))
+
+    o1, o2 = orient(a[i], b[i], a[j]), orient(a[i], b[i], b[j])
+    o3, o4 = orient(a[j], b[j], a[i]), orient(a[j], b[j], b[i])
+    cross = (o1 * o2 <= 0) & (o3 * o4 <= 0) & ~((o1 == 0) & (o2 == 0) & (o3 == 0) & (o4 == 0))
+    collinear = (o1 == 0) & (o2 == 0)
+    overlap = collinear & _overlap_1d(a[i], b[i], a[j], b[j])
+    hit = np.nonzero(cross | overlap)[0]
+    if len(hit):
+        k, m = int(i[hit[0]]), int(j[hit[0]])
+        return [(m, f"edge {k}-{(k + 1) % n} crosses edge {m}-{(m + 1) % n}: the polygon "
+                 "intersects itself (expected a simple polygon, vertices in order around it)")]
+    if abs(area2) <= 1e-12 * max(span, 1e-9) ** 2 or span == 0:
+        return [(0, "the polygon has no area (its vertices lie on one line)")]
+    return []
+
+
+def _overlap_1d(p: Any, q: Any, r: Any, s: Any) -> Any:
+    """For collinear segments pq and rs: True where they share more than a point."""
+    import numpy as np
+
+    lo1, hi1 = np.minimum(p, q), np.maximum(p, q)
+    lo2, hi2 = np.minimum(r, s), np.maximum(r, s)
+    return ((np.minimum(hi1, hi2) - np.maximum(lo1, lo2)) > 0).any(axis=1)
+
+
+def _quiet_location(c: _Checker, value: Any) -> tuple[float, float] | None:
+    """(lat, lon) of a location without reporting (unknown names are reported elsewhere)."""
+    if isinstance(value, dict):
+        lat, lon = value.get("lat"), value.get("lon")
+        ok = all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                 for v in (lat, lon))
+        return (float(lat), float(lon)) if ok and -90 <= lat <= 90 and -180 <= lon <= 180 \
+            else None
+    if isinstance(value, str):
+        ll = parse_latlon(value)
+        if ll is not None:
+            return ll
+        rec = c.lib.places.get(value)
+        return (rec.lat, rec.lon) if rec is not None else None
+    return None
+
+
+def _check_places(c: _Checker) -> None:
+    """Where each kind of thing may stand, judged on the real borders.
+
+    Everything declared by position lies inside the theatre; a ground radar stands on land
+    in its nation's territory or in Ukraine; a coalition patrol station or AEW orbit lies
+    wholly outside Belarus and Russia; a Ukrainian air-defence site stands in Ukraine.
+    """
+    import numpy as np
+
+    from skyshield.geo.borders import borders
+
+    th = _d(c.data.get("theatre"))
+    box = []
+    for k, default in (("south", 43.0), ("north", 57.0), ("west", 13.0), ("east", 42.0)):
+        v = th.get(k, default)
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            return
+        box.append(float(v))
+    south, north, west, east = box
+    # (path, lat, lon, rule, nation, radius [km])
+    items: list[tuple[PathT, float, float, str, str, float]] = []
+
+    def put(path: PathT, value: Any, rule: str, nation: str = "", radius: Any = 0.0) -> None:
+        ll = _quiet_location(c, value)
+        r = float(radius) if isinstance(radius, int | float) and math.isfinite(radius) else 0.0
+        if ll is not None:
+            items.append((path, ll[0], ll[1], rule, nation, max(r, 0.0)))
+
+    for i, nation in _items(c.data.get("coalition")):
+        nation = _d(nation)
+        for j, sq in _items(nation.get("squadrons")):
+            for k, pat in _items(_d(sq).get("patrols")):
+                pat = _d(pat)
+                put(("coalition", i, "squadrons", j, "patrols", k, "at"), pat.get("at"),
+                    "station", str(nation.get("nation")), pat.get("orbit_radius_km", 20.0))
+    for i, s in _items(c.data.get("air_defence")):
+        put(("air_defence", i, "at"), _d(s).get("at"), "ukraine")
+    for i, r in _items(c.data.get("radars")):
+        r = _d(r)
+        nation = str(r.get("nation"))
+        if r.get("kind", "ground") == "ground":
+            put(("radars", i, "at"), r.get("at"), "ground", nation)
+        else:
+            orbit = _d(r.get("orbit"))
+            put(("radars", i, "orbit", "center"), orbit.get("center"),
+                "theatre" if nation in HOSTILE_AIRSPACE else "station", nation,
+                orbit.get("radius_km", 0.0))
+    for zname, z in _d(c.data.get("zones")).items():
+        z = _d(z)
+        if z.get("kind") == "circle":
+            put(("zones", zname, "center"), z.get("center"), "theatre")
+    if not items:
+        return
+    lat = np.array([x[1] for x in items])
+    lon = np.array([x[2] for x in items])
+    b = borders()
+    country = b.country_of(lat, lon)
+    near = b.distance_to_any(lat, lon, HOSTILE_AIRSPACE) / 1000.0
+
+    def named(code: str) -> str:
+        return b.names.get(code, code) if code else "the sea or outside the mapped countries"
+
+    for (path, la, lo, rule, nation, radius), cc, d in zip(items, country, near, strict=True):
+        at = f"({la:.2f}, {lo:.2f})"
+        if not (south <= la <= north and west <= lo <= east):
+            c.add(path, f"{at} is outside the theatre ({south:g} to {north:g} N, {west:g} to "
+                  f"{east:g} E)")
+        elif rule == "ground" and cc not in (nation, "UKR"):
+            where = "at sea" if not cc else f"in {named(cc)}"
+            c.add(path, f"ground radar {at} is {where}: expected on land in {named(nation)} "
+                  "or in Ukraine")
+        elif rule == "station" and cc in HOSTILE_AIRSPACE:
+            c.add(path, f"{at} is over {named(cc)}: a coalition station must lie outside "
+                  "Belarus and Russia")
+        elif rule == "station" and math.isfinite(d) and d < radius:
+            c.add(path, f"the orbit of radius {radius:g} km around {at} reaches "
+                  f"{d:.0f} km from Belarus or Russia into their airspace: expected it "
+                  "wholly outside")
+        elif rule == "ukraine" and cc != "UKR":
+            c.add(path, f"{at} is in {named(cc)}: a Ukrainian air-defence site must stand in "
+                  "Ukraine")
+    for zname, z in _d(c.data.get("zones")).items():
+        if _d(z).get("kind") != "polygon":
+            continue
+        for i, p in _items(_d(z).get("points")):
+            if (isinstance(p, list) and len(p) == 2 and all(
+                    isinstance(v, int | float) and not isinstance(v, bool) for v in p)
+                    and not (south <= p[0] <= north and west <= p[1] <= east)
+                    and -90 <= p[0] <= 90 and -180 <= p[1] <= 180):
+                c.add(("zones", zname, "points", i), f"vertex {i} ({p[0]:g}, {p[1]:g}) is "
+                      f"outside the theatre ({south:g} to {north:g} N, {west:g} to {east:g} E)")
+
+
+def _check_times(c: _Checker) -> None:
+    """Launch windows and patrol starts inside the scenario's duration."""
+    duration = c.data.get("duration_min")
+    if not isinstance(duration, int | float) or isinstance(duration, bool):
+        return
+    for i, w in _items(_d(c.data.get("raid")).get("waves")):
+        window = _l(_d(w).get("window_min"))
+        if (len(window) == 2 and all(isinstance(x, int | float) for x in window)
+                and window[0] < duration < window[1]):
+            c.add(("raid", "waves", i, "window_min"), f"last launch at {window[1]:g} min is "
+                  f"after the scenario ends ({duration:g} min)")
+    for i, nation in _items(c.data.get("coalition")):
+        for j, sq in _items(_d(nation).get("squadrons")):
+            for k, pat in _items(_d(sq).get("patrols")):
+                start = _d(pat).get("start_min")
+                if isinstance(start, int | float) and start >= duration:
+                    c.add(("coalition", i, "squadrons", j, "patrols", k, "start_min"),
+                          f"the patrol starts at {start:g} min, after the scenario ends "
+                          f"({duration:g} min)")

@@ -91,6 +91,7 @@ def scenario_yaml(scenario: Scenario) -> str:
 
     y = YAML()
     y.default_flow_style = None
+    y.width = 1_000_000  # never fold: a folded long key does not load back
     buf = io.StringIO()
     y.dump(scenario.model_dump(mode="json"), buf)
     return buf.getvalue()
