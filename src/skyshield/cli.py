@@ -16,6 +16,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from skyshield.cli_errors import DEBUG_KEY, GuardedGroup, print_problems
 from skyshield.model.errors import ScenarioError
 from skyshield.model.loader import builtin_scenarios, load_scenario, scenario_json_schema
 from skyshield.model.summary import summarize
@@ -23,6 +24,8 @@ from skyshield.units import HOUR, MINUTE
 
 app = typer.Typer(
     name="skyshield",
+    cls=GuardedGroup,  # no traceback reaches a user (skyshield/cli_errors.py)
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -38,6 +41,18 @@ app = typer.Typer(
         "offline HTML report."
     ),
 )
+
+
+@app.callback()
+def _options(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option(
+        "--debug", help="on an internal error, show the Python traceback")] = False,
+) -> None:
+    """Options of every command."""
+    ctx.meta[DEBUG_KEY] = debug
+
+
 # piped output (a file, a CI log) gets room for the summary tables rather than 80 columns
 out = Console() if sys.stdout.isatty() else Console(width=120)
 err = Console(stderr=True)
@@ -65,18 +80,20 @@ def _load(scenario: str):  # noqa: ANN202 - returns a Scenario, or exits with th
     try:
         return load_scenario(scenario)
     except ScenarioError as e:
-        for p in e.problems:
-            err.print(str(p), markup=False, highlight=False, soft_wrap=True)
-        n = len(e.problems)
-        err.print(f"[red]{n} problem{'s' if n != 1 else ''}[/red]: scenario refused")
+        print_problems(e)
         raise typer.Exit(1) from None
 
 
 @app.command()
 def validate(scenario: ScenarioArg) -> None:
-    """Check a scenario: print OK and a summary, or every problem as file:line:col (exit 1)."""
-    s = summarize(_load(scenario))
-    out.print(f"[green]OK[/green] {scenario}: {s.line()}", highlight=False)
+    """Check a scenario: print OK, a summary and the run's expected size, or every problem
+    as file:line:col (exit 1; also when the run would exceed the memory budget)."""
+    from skyshield.model.budget import check_budget
+
+    sc = _load(scenario)
+    est = check_budget(sc, file=scenario)
+    out.print(f"[green]OK[/green] {scenario}: {summarize(sc).line()}", highlight=False)
+    out.print(est.line(), highlight=False)
 
 
 @app.command()
@@ -118,8 +135,11 @@ def simulate(
     scenario: OptScenarioArg = DEFAULT_SCENARIO,
     seed: Annotated[int | None, typer.Option(help="random seed (default: the scenario's)")] = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="run folder (default: runs/NAME-seedN)")
+        Path | None, typer.Option("--out", "-o", help="run folder (default: runs/NAME-seedN, "
+                                  "or the next free runs/NAME-seedN-2 ...)")
     ] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="replace the run folder given by --out if it holds files")] = False,
     picture: PictureOpt = Picture.tracked,
     assign: Annotated[str, typer.Option(help="weapon-target assignment solver")] = "greedy",
     report: Annotated[bool, typer.Option(help="write the HTML report into the run folder")] = True,
@@ -135,12 +155,20 @@ def simulate(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from skyshield.model.budget import check_budget
     from skyshield.report.console import summary
     from skyshield.sim.run import run_scenario
+    from skyshield.sim.rundir import default_run_dir, prepare_out_dir
 
     sc = _load(scenario)
     seed = sc.seed if seed is None else seed
-    out_dir = out_dir or Path("runs") / f"{sc.name}-seed{seed}"
+    check_budget(sc, file=scenario)
+    chosen = prepare_out_dir(out_dir or default_run_dir(Path("runs"), sc.name, seed),
+                             force=force, numbered=out_dir is None)
+    if out_dir is None and chosen != default_run_dir(Path("runs"), sc.name, seed):
+        err.print(f"{default_run_dir(Path('runs'), sc.name, seed)} holds a run already: "
+                  f"writing {chosen}", highlight=False)
+    out_dir = chosen
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[clock]}"), TimeElapsedColumn(),
                   console=err, transient=False) as bar:
@@ -156,7 +184,7 @@ def simulate(
         except ValueError as e:
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(2) from None
-    result.write(out_dir)
+    result.write(out_dir, force=force)
     out.print(summary(result.metrics))
     if compare_policies:
         from skyshield.sim.study import compare_deconfliction
@@ -192,9 +220,6 @@ def report_cmd(
     """Re-render the HTML report of a run folder from its files."""
     from skyshield.report.html import build_report
 
-    if not (run_dir / "metrics.json").exists():
-        err.print(f"[red]error:[/red] {run_dir} is not a run folder (no metrics.json)")
-        raise typer.Exit(1)
     out.print(f"report: [bold]{build_report(run_dir)}[/bold]")
 
 
@@ -209,7 +234,9 @@ def map_cmd(
     from skyshield.report.theatre_map import render_map
 
     sc = _load(scenario)
-    out_file = out_file or Path(f"{sc.name}-map.png")
+    from skyshield.sim.rundir import safe_name
+
+    out_file = out_file or Path(f"{safe_name(sc.name)}-map.png")
     paths = render_map(sc, out_file.with_suffix(""), fmt=("png", "svg"))
     for p in paths:
         out.print(f"wrote [bold]{p}[/bold]")

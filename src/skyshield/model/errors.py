@@ -44,3 +44,12 @@ def dotted(path: Sequence[str | int]) -> str:
     for el in path:
         out += f"[{el}]" if isinstance(el, int) else (f".{el}" if out else str(el))
     return out
+
+
+class RunFolderError(ValueError):
+    """A run folder (or one of its files) that cannot be written or read as it should."""
+
+    def __init__(self, path: object, message: str):
+        self.path = str(path)
+        self.message = message
+        super().__init__(f"{self.path}: {message}")

@@ -574,6 +574,8 @@ def _check_places(c: _Checker) -> None:
             return
         box.append(float(v))
     south, north, west, east = box
+    if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+        return  # the schema reports the box
     # (path, lat, lon, rule, nation, radius [km])
     items: list[tuple[PathT, float, float, str, str, float]] = []
 

@@ -11,6 +11,7 @@ import base64
 import html
 import json
 import math
+import os
 import re
 from datetime import UTC, datetime
 from importlib import resources
@@ -30,7 +31,7 @@ from skyshield import __version__  # noqa: E402
 from skyshield.geo.frame import THEATRE  # noqa: E402
 from skyshield.model.library import ThreatClass  # noqa: E402
 from skyshield.report import packing, plots  # noqa: E402
-from skyshield.report.rundir import RunData, load_run  # noqa: E402
+from skyshield.report.rundir import RunData, load_run, read_records  # noqa: E402
 from skyshield.report.scene import Scene, build_scene, rings  # noqa: E402
 from skyshield.report.style import (  # noqa: E402
     CLASS_COLOURS,
@@ -366,7 +367,9 @@ def _deconfliction_html(run_dir: Path, declared: str) -> str:
         return ('<p class="sub">Declared policy: <b>' + html.escape(declared) + "</b>. Run "
                 "<code>skyshield simulate --compare-policies</code> to see what each policy "
                 "costs in kills.</p>")
-    rows = json.loads(f.read_text())
+    rows = read_records(f, ("policy", "declared", "kills_coalition", "kills_ukraine",
+                            "kills_vs_none", "impacted", "leakers", "fratricide_risk_events",
+                            "mez_minutes"))
     names = {"none": "No deconfliction", "fighters_keep_out": "Fighters keep out of zones",
              "sites_hold_fire": "Ukrainian sites hold fire near fighters"}
     body = "".join(
@@ -496,5 +499,7 @@ def build_report(run_dir: Path) -> Path:
     }
     page = re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: subs[m.group(1)], _web("report.html"))
     index = out / "index.html"
-    index.write_text(page, encoding="utf-8")
+    partial = out / ".index.html.partial"
+    partial.write_text(page, encoding="utf-8")
+    os.replace(partial, index)  # a killed render leaves the previous page, never half a page
     return index

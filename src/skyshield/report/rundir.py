@@ -19,9 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from skyshield.model.errors import RunFolderError
 from skyshield.model.scenario import Scenario
 
-__all__ = ["RunData", "load_run", "scenario_yaml"]
+__all__ = ["RunData", "load_run", "read_records", "scenario_yaml"]
 
 # canonical name -> accepted spellings (first match wins)
 THREAT_COLUMNS = {
@@ -77,12 +78,86 @@ def _normalise(df: pd.DataFrame, spec: dict[str, list[str]]) -> pd.DataFrame:
     return out
 
 
+# the columns a reader needs in each table (any accepted spelling), from docs/contracts.md
+REQUIRED = {
+    "events": {"t": ["t"], "kind": ["kind"], "threat": ["threat"], "aircraft": ["aircraft"],
+               "lat": ["lat"], "lon": ["lon"]},
+    "threats": {k: THREAT_COLUMNS[k] for k in ("id", "type", "t_launch", "outcome")},
+    "aircraft": {k: AIRCRAFT_COLUMNS[k] for k in ("id", "nation")},
+    "trajectories": {k: [k] for k in ("t", "kind", "id", "lat", "lon", "alt", "state")},
+}
+
+
 def _read(path: Path) -> pd.DataFrame:
-    if path.with_suffix(".parquet").is_file():
-        return pd.read_parquet(path.with_suffix(".parquet"))
-    if path.with_suffix(".csv").is_file():
-        return pd.read_csv(path.with_suffix(".csv"))
-    return pd.DataFrame()
+    """One table of the run folder (Parquet, else CSV), checked against `REQUIRED`."""
+    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        f = path.with_suffix(suffix)
+        if f.is_file():
+            try:
+                df = reader(f)
+            except Exception as e:  # noqa: BLE001 - Arrow, pandas and OS errors alike
+                raise RunFolderError(f, f"cannot be read ({_why(e)}): the run folder is "
+                                     "damaged; run the simulation again") from None
+            lower = {str(c).lower() for c in df.columns}
+            missing = [k for k, names in REQUIRED[path.name].items()
+                       if not any(n in lower for n in names)]
+            if missing:
+                raise RunFolderError(f, f"lacks the column{'s' if len(missing) > 1 else ''} "
+                                     f"{', '.join(missing)} (see docs/contracts.md, "
+                                     "'The run folder')")
+            return df
+    raise RunFolderError(path.with_suffix(".parquet"), "is missing: the run folder is "
+                         "incomplete (was the run interrupted?)")
+
+
+def _why(e: Exception) -> str:
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _json_object(f: Path) -> dict:
+    if not f.is_file():
+        raise RunFolderError(f, "is missing: the run folder is incomplete (was the run "
+                             "interrupted?)")
+    try:
+        obj = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise RunFolderError(f, f"cannot be read ({_why(e)}): the run folder is "
+                             "damaged") from None
+    if not isinstance(obj, dict):
+        raise RunFolderError(f, f"expected a JSON object, found {type(obj).__name__}")
+    return obj
+
+
+def read_records(f: Path, fields: tuple[str, ...]) -> list[dict]:
+    """An optional JSON list of records (e.g. deconfliction.json), each with `fields`."""
+    try:
+        rows = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise RunFolderError(f, f"cannot be read ({_why(e)})") from None
+    if not isinstance(rows, list) or not all(
+            isinstance(r, dict) and all(k in r for k in fields) for r in rows):
+        raise RunFolderError(f, f"expected a list of records with {', '.join(fields)}")
+    return rows
+
+
+def _check_version(f: Path, run: dict) -> None:
+    """Refuse a run folder written by an incompatible (other major, or newer) skyshield."""
+    import skyshield
+
+    text = run.get("skyshield") or run.get("skyshield_version")
+    if not isinstance(text, str):
+        raise RunFolderError(f, "names no skyshield version (expected a 'skyshield' field)")
+
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in v.split("+")[0].split(".")[:3] if x.isdigit())
+
+    ours, theirs = parts(skyshield.__version__), parts(text)
+    if not theirs:
+        raise RunFolderError(f, f"names an unreadable skyshield version {text!r}")
+    if theirs[:1] != ours[:1] or theirs > ours:
+        raise RunFolderError(f, f"was written by skyshield {text}; this is "
+                             f"{skyshield.__version__}, which cannot read it")
 
 
 def scenario_yaml(scenario: Scenario) -> str:
@@ -120,23 +195,43 @@ class RunData:
 
 
 def load_run(run_dir: Path) -> RunData:
-    """Read and normalise a run folder; missing tables become empty frames."""
+    """Read, check and normalise a run folder.
+
+    Raises `RunFolderError` naming the file for a missing folder or file, a file that
+    cannot be read, a table without its documented columns, or an incompatible version.
+    """
     from skyshield.model.errors import ScenarioError
     from skyshield.model.loader import parse_scenario
 
     run_dir = Path(run_dir)
-    text = (run_dir / "scenario.yaml").read_text(encoding="utf-8")
+    if not run_dir.is_dir():
+        raise RunFolderError(run_dir, "is not a folder" if run_dir.exists() else "does not "
+                             "exist")
+    if not any((run_dir / f).exists() for f in ("run.json", "metrics.json", "scenario.yaml")):
+        raise RunFolderError(run_dir, "is not a run folder (no run.json, metrics.json or "
+                             "scenario.yaml)")
+    run = _json_object(run_dir / "run.json")
+    _check_version(run_dir / "run.json", run)
+    metrics = _json_object(run_dir / "metrics.json")
+    f = run_dir / "scenario.yaml"
+    if not f.is_file():
+        raise RunFolderError(f, "is missing: the run folder is incomplete")
     try:
-        scenario = parse_scenario(text, file=str(run_dir / "scenario.yaml"))
-    except ScenarioError:
+        text = f.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RunFolderError(f, f"cannot be read ({_why(e)})") from None
+    try:
+        scenario = parse_scenario(text, file=str(f))
+    except ScenarioError as first:
         # The scenario as run may break a cross-check added since (or have been cut for a
         # test); the report shows what ran, so accept anything the schema accepts.
         from ruamel.yaml import YAML
 
-        scenario = Scenario.model_validate(YAML(typ="safe").load(text))
-    run = json.loads((run_dir / "run.json").read_text()) if (run_dir / "run.json").is_file() else {}
-    metrics_path = run_dir / "metrics.json"
-    metrics = json.loads(metrics_path.read_text()) if metrics_path.is_file() else {}
+        try:
+            scenario = Scenario.model_validate(YAML(typ="safe").load(text))
+        except Exception:  # noqa: BLE001 - YAML and schema errors alike
+            raise RunFolderError(f, "is not a readable scenario: "
+                                 + "; ".join(str(p) for p in first.problems[:3])) from None
     events = _read(run_dir / "events")
     threats = _read(run_dir / "threats")
     aircraft = _read(run_dir / "aircraft")

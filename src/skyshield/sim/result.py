@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import json
-import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,41 +98,11 @@ class RunResult:
             eng.scenario, eng.seed, cfg, t_end, wall_s, events, threats, aircraft, traj, metrics
         )
 
-    def write(self, out: Path) -> Path:
-        """Write the run folder (see docs/contracts.md); returns its path."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        self.events.to_parquet(out / "events.parquet", index=False)
-        self.threats.to_parquet(out / "threats.parquet", index=False)
-        self.aircraft.to_parquet(out / "aircraft.parquet", index=False)
-        self.trajectories.to_parquet(out / "trajectories.parquet", index=False)
-        (out / "metrics.json").write_text(json.dumps(self.metrics, indent=2, default=_json))
-        from skyshield.model.loader import dump_scenario
+    def write(self, out: Path, force: bool = False) -> Path:
+        """Write the run folder (see docs/contracts.md) all or nothing; returns its path."""
+        from skyshield.sim.rundir import write_run_folder
 
-        (out / "scenario.yaml").write_text(dump_scenario(self.scenario))
-        (out / "run.json").write_text(
-            json.dumps(
-                {
-                    "skyshield": skyshield.__version__,
-                    "scenario": self.scenario.name,
-                    "seed": self.seed,
-                    "config": self.config,
-                    "simulated_s": self.duration_s,
-                    "wall_s": round(self.wall_s, 3),
-                    "python": platform.python_version(),
-                },
-                indent=2,
-            )
-        )
-        return out
-
-
-def _json(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"not JSON serialisable: {type(x)}")
+        return write_run_folder(self, Path(out), force=force)
 
 
 def _tracking_metrics(eng: Engine, c: float = 10_000.0, p: float = 2.0) -> dict[str, Any]:
