@@ -43,6 +43,7 @@ from skyshield.picture.filters import (
 )
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
 from skyshield.picture.management import MNManager, TrackTable
+from skyshield.picture.screen import screen_plots
 from skyshield.picture.tracks import Tracks
 from skyshield.world.plots import Plots
 
@@ -127,11 +128,8 @@ class Tracker:
     # ------------------------------------------------------------------ public
     def update(self, plots: Plots, t: float) -> Tracks:
         """Apply all plots (any order, any sensors) and return the picture predicted to t."""
-        ok = valid_plots(plots, self.config)
-        if not ok.all():
-            bad = plots.sensor[~ok]
-            self.rejected.update(int(s) for s in bad)
-        good = plots.select(ok)
+        good, dropped = screen_plots(plots, self.config, self.t_last_)  # never raises on data
+        self.rejected.update(dropped)
         self.dead_ = np.zeros(len(self.table_), bool)
         if len(good):
             zs, Rs, tb = self._batches(good)
