@@ -504,8 +504,9 @@ def polygon_problems(pts: list[tuple[float, float]]) -> list[tuple[int, str]]:
     if n < 3:
         return [(0, "a polygon needs at least 3 distinct vertices")]
     a, b = xy, np.roll(xy, -1, axis=0)  # edge k runs from vertex k to vertex k+1
-    area2 = float(np.sum(a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1]))
-    span = float(np.ptp(xy, axis=0).max())
+    sv = np.linalg.svd(xy - xy.mean(axis=0), compute_uv=False)
+    if sv[-1] <= 1e-9 * max(sv[0], 1e-12):
+        return [(0, "the polygon has no area (its vertices lie on one line)")]
     i, j = np.triu_indices(n, k=2)
     keep = ~((i == 0) & (j == n - 1))  # the first and last edges share vertex 0
     i, j = i[keep], j[keep]
@@ -520,12 +521,16 @@ def polygon_problems(pts: list[tuple[float, float]]) -> list[tuple[int, str]]:
     collinear = (o1 == 0) & (o2 == 0)
     overlap = collinear & _overlap_1d(a[i], b[i], a[j], b[j])
     hit = np.nonzero(cross | overlap)[0]
+    prev, nxt = np.roll(xy, 1, axis=0), b  # a vertex where the ring turns straight back
+    back = (orient(prev, xy, nxt) == 0) & (np.sum((prev - xy) * (nxt - xy), axis=1) > 0)
+    if back.any() and not len(hit):
+        v = int(np.argmax(back))
+        return [(v, f"the edges at vertex {v} fold back on each other: the polygon "
+                 "intersects itself (expected a simple polygon, vertices in order around it)")]
     if len(hit):
         k, m = int(i[hit[0]]), int(j[hit[0]])
         return [(m, f"edge {k}-{(k + 1) % n} crosses edge {m}-{(m + 1) % n}: the polygon "
                  "intersects itself (expected a simple polygon, vertices in order around it)")]
-    if abs(area2) <= 1e-12 * max(span, 1e-9) ** 2 or span == 0:
-        return [(0, "the polygon has no area (its vertices lie on one line)")]
     return []
 
 
