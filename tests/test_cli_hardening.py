@@ -206,3 +206,13 @@ def test_report_refuses_a_damaged_run_folder_naming_the_file(case, good_run, tmp
     assert r.exit_code == 1, r.output
     assert str(out / name) in r.output.replace("\n", "")
     assert not (out / "report" / "index.html").exists()
+
+
+def test_expected_size_matches_the_run(tiny_result):
+    """The estimate `validate` prints, against the replay rows the run really wrote."""
+    from skyshield.model.budget import estimate_run
+
+    est = estimate_run(tiny())
+    actual = int((tiny_result.trajectories["kind"] == "threat").sum())
+    assert actual > 0 and 0.67 * actual <= est.threat_samples <= 1.5 * actual
+    assert est.ticks == round(tiny().duration_s / tiny().tick_s)
