@@ -190,6 +190,8 @@ DAMAGE = {
     "scenario.yaml not YAML": ("scenario.yaml", lambda f: f.write_text("name: [unclosed")),
     "trajectories without lat": ("trajectories.parquet", lambda f: pd.read_parquet(f).drop(
         columns=["lat"]).to_parquet(f)),
+    "events with t as text": ("events.parquet", lambda f: pd.read_parquet(f).astype(
+        {"t": str}).to_parquet(f)),
     "metrics.json a list": ("metrics.json", lambda f: f.write_text("[1, 2]")),
     "a newer version": ("run.json", lambda f: f.write_text(json.dumps(
         {**json.loads(f.read_text()), "skyshield": "99.0.0"}))),

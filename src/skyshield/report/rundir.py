@@ -87,6 +87,14 @@ REQUIRED = {
     "trajectories": {k: [k] for k in ("t", "kind", "id", "lat", "lon", "alt", "state")},
 }
 
+NUMERIC = {  # required columns that must hold numbers
+    "events": ("t", "threat", "aircraft", "lat", "lon"),
+    "threats": ("id", "t_launch"),
+    "aircraft": ("id",),
+    "trajectories": ("t", "id", "lat", "lon", "alt", "state"),
+}
+
+
 
 def _read(path: Path) -> pd.DataFrame:
     """One table of the run folder (Parquet, else CSV), checked against `REQUIRED`."""
@@ -105,6 +113,12 @@ def _read(path: Path) -> pd.DataFrame:
                 raise RunFolderError(f, f"lacks the column{'s' if len(missing) > 1 else ''} "
                                      f"{', '.join(missing)} (see docs/contracts.md, "
                                      "'The run folder')")
+            cols = {str(c).lower(): c for c in df.columns}
+            for k in NUMERIC[path.name]:
+                c = next((cols[n] for n in REQUIRED[path.name][k] if n in cols), None)
+                if c is not None and not pd.api.types.is_numeric_dtype(df[c]):
+                    raise RunFolderError(f, f"column {c!r} holds {df[c].dtype}, expected "
+                                         "numbers (see docs/contracts.md, 'The run folder')")
             return df
     raise RunFolderError(path.with_suffix(".parquet"), "is missing: the run folder is "
                          "incomplete (was the run interrupted?)")
