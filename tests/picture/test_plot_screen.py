@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skyshield.picture.screen import MAX_LATE_S, UNKNOWN_SENSOR, screen_plots
-from skyshield.picture.tracker import Tracker, TrackerConfig
+from skyshield.picture.tracker import Tracker, TrackerConfig, valid_plots
 from skyshield.world.plots import Plots
 
 R_OK = np.diag([200.0**2, 200.0**2, 300.0**2])
@@ -101,7 +101,7 @@ def test_wrong_shapes_refused_with_a_clear_error(field, value, words):
 def test_screen_keeps_good_plots_unchanged():
     p = Plots.from_arrays(t=[1.0, 2.0], sensor=[3, 4], z=[[0, 0, 1000], [10, 0, 1000]],
                           R=np.stack([R_OK, R_OK]))
-    good, dropped = screen_plots(p, TrackerConfig())
+    good, dropped = screen_plots(p, TrackerConfig(), valid=valid_plots)
     assert not dropped and good.sensor.dtype == np.int64
     np.testing.assert_array_equal(good.z, p.z)
     np.testing.assert_array_equal(good.sensor, p.sensor)

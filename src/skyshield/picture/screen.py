@@ -10,13 +10,12 @@ covariances). The batch it returns has int64 sensor ids and only valid plots.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from skyshield.picture.tracker import TrackerConfig
 
 __all__ = ["MAX_LATE_S", "UNKNOWN_SENSOR", "check_plot_arrays", "screen_plots"]
 
@@ -41,17 +40,23 @@ def check_plot_arrays(plots: Any) -> None:
         if n is not None and a.shape[0] != n:
             raise ValueError(f"plots.{name}: {a.shape[0]} rows, but plots.t has {n}")
         n = a.shape[0] if n is None else n
+    for name, tail in (("vel", (3,)), ("cls", ())):  # optional fields of a live feed
+        a = getattr(plots, name, None)
+        if a is not None and (not isinstance(a, np.ndarray) or a.shape != (n, *tail)):
+            want = ", ".join(["N", *map(str, tail)])
+            raise ValueError(f"plots.{name}: expected None or an array of shape ({want}) "
+                             f"with N = {n}, got {getattr(a, 'shape', type(a).__name__)}")
 
 
-def screen_plots(plots: Any, cfg: TrackerConfig, t_last: float = -np.inf
+def screen_plots(plots: Any, cfg: Any, t_last: float = -np.inf,
+                 valid: Callable[[Any, Any], np.ndarray] | None = None
                  ) -> tuple[Any, Counter[int]]:
     """(the valid plots with int64 sensor ids, dropped plots per sensor) of a batch.
 
     `t_last` is the time of the tracker's last update: plots older than it by more than
     `MAX_LATE_S` are dropped (an out-of-sequence plot that late only corrupts tracks).
+    `valid(plots, cfg)` is the tracker's own mask of usable positions and covariances.
     """
-    from skyshield.picture.tracker import valid_plots
-
     check_plot_arrays(plots)
     s = plots.sensor
     with np.errstate(invalid="ignore"):
@@ -62,10 +67,14 @@ def screen_plots(plots: Any, cfg: TrackerConfig, t_last: float = -np.inf
     truth = getattr(plots, "truth_id", None)
     if not (isinstance(truth, np.ndarray) and truth.shape == t.shape and truth.dtype.kind in "iu"):
         truth = np.full(t.shape, -1, np.int64)  # optional, and only for metrics
-    clean = type(plots)(t=t, sensor=sensor, z=plots.z.astype(float), R=plots.R.astype(float),
-                        truth_id=truth)
+    fields = dict(t=t, sensor=sensor, z=plots.z.astype(float), R=plots.R.astype(float),
+                  truth_id=truth)
+    clean = (dataclasses.replace(plots, **fields) if dataclasses.is_dataclass(plots)
+             else type(plots)(**fields))
     with np.errstate(invalid="ignore"):
-        ok = valid_plots(clean, cfg) & whole & (np.abs(t) <= MAX_ABS_T_S)
+        ok = whole & (np.abs(t) <= MAX_ABS_T_S)
+        if valid is not None:
+            ok &= valid(clean, cfg)
     if np.isfinite(t_last):
         with np.errstate(invalid="ignore"):
             ok &= t >= t_last - MAX_LATE_S

@@ -128,7 +128,7 @@ class Tracker:
     # ------------------------------------------------------------------ public
     def update(self, plots: Plots, t: float) -> Tracks:
         """Apply all plots (any order, any sensors) and return the picture predicted to t."""
-        good, dropped = screen_plots(plots, self.config, self.t_last_)  # never raises on data
+        good, dropped = screen_plots(plots, self.config, self.t_last_, valid_plots)
         self.rejected.update(dropped)
         self.dead_ = np.zeros(len(self.table_), bool)
         if len(good):
