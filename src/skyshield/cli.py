@@ -155,20 +155,15 @@ def simulate(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from skyshield.model.budget import check_budget
     from skyshield.report.console import summary
     from skyshield.sim.run import run_scenario
-    from skyshield.sim.rundir import default_run_dir, prepare_out_dir
+    from skyshield.sim.rundir import check_before_flying
 
     sc = _load(scenario)
     seed = sc.seed if seed is None else seed
-    check_budget(sc, file=scenario)
-    chosen = prepare_out_dir(out_dir or default_run_dir(Path("runs"), sc.name, seed),
-                             force=force, numbered=out_dir is None)
-    if out_dir is None and chosen != default_run_dir(Path("runs"), sc.name, seed):
-        err.print(f"{default_run_dir(Path('runs'), sc.name, seed)} holds a run already: "
-                  f"writing {chosen}", highlight=False)
-    out_dir = chosen
+
+    out_dir = check_before_flying(sc, scenario, seed, out_dir, force=force, say=err.print)
+    out_dir = out_dir or Path("runs") / f"{sc.name}-seed{seed}"
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[clock]}"), TimeElapsedColumn(),
                   console=err, transient=False) as bar:

@@ -26,9 +26,11 @@ import skyshield
 from skyshield.model.errors import RunFolderError
 
 if TYPE_CHECKING:
+    from skyshield.model.scenario import Scenario
     from skyshield.sim.result import RunResult
 
-__all__ = ["RUN_FILES", "default_run_dir", "prepare_out_dir", "safe_name", "write_run_folder"]
+__all__ = ["RUN_FILES", "check_before_flying", "default_run_dir", "prepare_out_dir",
+           "safe_name", "write_run_folder"]
 
 RUN_FILES = ("events.parquet", "threats.parquet", "aircraft.parquet", "trajectories.parquet",
              "metrics.json", "scenario.yaml", "run.json")
@@ -51,6 +53,20 @@ def safe_name(name: str, fallback: str = "scenario") -> str:
 def default_run_dir(root: Path, scenario_name: str, seed: int) -> Path:
     """``root/NAME-seedN`` with the name sanitised (always inside `root`)."""
     return Path(root) / f"{safe_name(scenario_name)}-seed{int(seed)}"
+
+
+def check_before_flying(scenario: Scenario, file: str, seed: int, out: Path | None, *,
+                        force: bool = False, say: Callable[[str], Any] = print) -> Path:
+    """Everything a run needs before it flies: its size within the memory budget, and a
+    folder it may write (`out`, else the first free ``runs/NAME-seedN[-k]``, announced)."""
+    from skyshield.model.budget import check_budget
+
+    check_budget(scenario, file=file)
+    default = default_run_dir(Path("runs"), scenario.name, seed)
+    chosen = prepare_out_dir(out or default, force=force, numbered=out is None)
+    if out is None and chosen != default:
+        say(f"{default} holds a run already: writing {chosen}")
+    return chosen
 
 
 def _is_empty_dir(p: Path) -> bool:
