@@ -209,13 +209,13 @@ def check_references(data: Any, file: str = "<scenario>", where: Where | None = 
         return []
     c = _Checker(data, file, where)
     zones = _check_zones(c)
+    _check_polygons(c)
+    _check_places(c)
+    _check_times(c)
     _check_coalition(c)
     _check_rules(c, zones)
     _check_sensors_and_sites(c)
     _check_raid(c)
-    _check_polygons(c)
-    _check_places(c)
-    _check_times(c)
     return c.problems
 
 
