@@ -86,7 +86,8 @@ def test_closing_vertex_is_allowed():
 # ------------------------------------------------------------------------- bounds
 @pytest.mark.parametrize("old, new, field, words", [
     ("tick_s: 1.0", "tick_s: 1e-9", "tick_s", "greater than or equal to 0.1"),
-    ("count: 8\n", "count: true\n", "coalition[0].squadrons[0].count", "boolean"),
+    ("count: 8\n", "count: true\n", "coalition[0].squadrons[0].count", "got 'true'"),
+    ("count: 20,", "count: true,", "raid.waves[0].count", "got 'true'"),
     ("name: western-night", "name: ''", "name", "non-empty"),
     ("name: western-night", "name: '   '", "name", "non-empty"),
     ("name: western-night", 'name: "a\\tb"', "name", "control character"),
@@ -118,7 +119,7 @@ def test_total_threats_across_waves_capped():
                     "window_min: [0, 60], targets: [Lviv]}\n" for _ in range(50))
     text = re.sub(r"(?s)(raid:\n.*?  waves:\n).*", lambda m: m.group(1) + waves, TEXT)
     ps = refused(text)
-    assert any(p.field == "raid" and f"more than {MAX_THREATS}" in p.message for p in ps)
+    assert any(p.field == "raid.waves" and f"more than {MAX_THREATS}" in p.message for p in ps)
 
 
 def test_huge_file_refused_before_parsing(tmp_path):

@@ -8,6 +8,8 @@ checked by `model.validate` against it, so a typo is reported with the closest n
 
 from __future__ import annotations
 
+import types
+import typing
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -60,17 +62,34 @@ def _name(v: str) -> str:
     return _printable(v)
 
 
-Int = Annotated[int, BeforeValidator(_no_bool)]  # an integer that is not a boolean
+def _takes_int(tp: object) -> bool:
+    """True if a field of type `tp` takes an integer and not a boolean."""
+    args = typing.get_args(tp) if typing.get_origin(tp) in (typing.Union, types.UnionType) \
+        else (tp,)
+    return int in args and bool not in args
+
+
 Name = Annotated[str, AfterValidator(_name), Field(max_length=MAX_NAME)]
 Text = Annotated[str, AfterValidator(lambda v: _printable(v, allow="\n\t"))]
-Minutes = Annotated[float, Field(ge=0, le=MAX_DAY_MIN)]
-Rounds = Annotated[Int, Field(ge=0, le=MAX_ROUNDS)]
+Rounds = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=MAX_ROUNDS)]
 
 
 class Strict(BaseModel):
     """Base: unknown keys are errors (a typo must never be silently ignored)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_int(cls, data: object) -> object:
+        """`count: true` is not a count: pydantic alone would read it as 1. The boolean is
+        handed on as the text it was, so the integer field refuses it at its own line."""
+        if isinstance(data, dict):
+            bad = {k: str(v).lower() for k, v in data.items() if isinstance(v, bool)
+                   and k in cls.model_fields and _takes_int(cls.model_fields[k].annotation)}
+            if bad:
+                return {**data, **bad}
+        return data
 
 
 class LatLon(Strict):
@@ -155,7 +174,7 @@ class PatrolStation(Strict):
 
     name: Name
     at: Location
-    aircraft: Int = Field(ge=1, le=24, description="aircraft kept on station at once")
+    aircraft: int = Field(ge=1, le=24, description="aircraft kept on station at once")
     altitude_m: float = Field(default=6000.0, ge=300, le=15000)
     orbit_radius_km: float = Field(default=20.0, gt=0, le=100)
     start_min: float = Field(default=0.0, ge=0, le=MAX_DAY_MIN,
@@ -172,8 +191,8 @@ class Squadron(Strict):
     name: Name
     base: str = Field(description="air base name from the library")
     aircraft: str = Field(description="interceptor type name from the library")
-    count: Int = Field(ge=1, le=100)
-    on_alert: Int = Field(default=2, ge=0, le=100,
+    count: int = Field(ge=1, le=100)
+    on_alert: int = Field(default=2, ge=0, le=100,
                           description="aircraft on quick-reaction alert")
     scramble_min: float = Field(default=10.0, ge=0, le=240, description="alert to airborne")
     turnaround_min: float = Field(default=45.0, ge=0, le=600, description="landing to ready")
@@ -207,7 +226,7 @@ class Nation(Strict):
     """A coalition member and its squadrons."""
 
     nation: CoalitionNation
-    squadrons: list[Squadron] = Field(min_length=1, max_length=MAX_ITEMS)
+    squadrons: list[Squadron] = Field(min_length=1)
 
 
 # ----------------------------------------------------------------------------- ROE
@@ -272,7 +291,7 @@ class AirDefenceSite(Strict):
     range_km: float = Field(gt=0, le=200)
     alt_min_m: float = Field(default=0.0, ge=0, le=100_000)
     alt_max_m: float = Field(default=20000.0, gt=0, le=100_000)
-    magazine: Int = Field(ge=0, le=500)
+    magazine: int = Field(ge=0, le=500)
     pk: float = Field(gt=0, le=1, description="notional probability of kill per shot")
     reload_s: float = Field(default=10.0, ge=0, le=3600, description="time between shots")
     active: bool = True
@@ -298,7 +317,7 @@ class Orbit(Strict):
 class Radar(Strict):
     """A surveillance radar: ground-based (`at`) or airborne (`orbit`)."""
 
-    name: Name
+    name: str
     nation: ISO3
     kind: Literal["ground", "airborne"] = "ground"
     at: Location | None = None
@@ -325,10 +344,9 @@ class Wave(Strict):
     """A group of threats of one type launched over a time window."""
 
     threat: str = Field(description="threat type name from the library")
-    count: Int = Field(ge=1, le=5000)
+    count: int = Field(ge=1, le=5000)
     launch_area: str = Field(description="launch area name from the library")
-    window_min: tuple[Minutes, Minutes] = Field(
-        description="[first, last] launch, minutes; both within the scenario's duration")
+    window_min: tuple[float, float] = Field(description="[first, last] launch, minutes")
     targets: list[str] = Field(min_length=1, description="target place names or target areas")
     routing: Literal["direct", "south", "border", "north_west", "mixed"] = "mixed"
 
@@ -337,6 +355,9 @@ class Wave(Strict):
     def _ordered(cls, v: tuple[float, float]) -> tuple[float, float]:
         if v[0] < 0 or v[1] < v[0]:
             raise ValueError("expected [first, last] minutes with 0 <= first <= last")
+        if v[1] > MAX_DAY_MIN:
+            raise ValueError(f"last launch at {v[1]:g} min: expected at most {MAX_DAY_MIN} "
+                             "(a scenario covers at most one day; launches fall inside it)")
         return v
 
 
@@ -347,21 +368,11 @@ class TargetArea(Strict):
 
 
 class Raid(Strict):
-    """The attack: its waves and the target areas they draw from."""
+    """The attack: its waves and the target areas they draw from (at most 20,000 threats
+    across all waves: the largest nights of 2025 had about 800, and a run grows with them)."""
 
-    target_areas: dict[Name, TargetArea] = Field(default_factory=dict, max_length=MAX_ITEMS)
-    waves: list[Wave] = Field(
-        min_length=1, max_length=MAX_ITEMS,
-        description=f"at most {MAX_THREATS} threats in all (the largest nights of 2025: about "
-        "800); a run's size grows with their number")
-
-    @model_validator(mode="after")
-    def _total(self) -> Raid:
-        n = sum(w.count for w in self.waves)
-        if n > MAX_THREATS:
-            raise ValueError(f"{n} threats across the waves, more than {MAX_THREATS} (the "
-                             "largest nights of 2025 had about 800)")
-        return self
+    target_areas: dict[str, TargetArea] = Field(default_factory=dict)
+    waves: list[Wave] = Field(min_length=1)
 
 
 # ----------------------------------------------------------------------- the whole
@@ -413,16 +424,16 @@ class Scenario(Strict):
     epoch: datetime = Field(description="UTC start time, ISO 8601")
     duration_min: float = Field(gt=0, le=MAX_DAY_MIN,
                                 description="simulated time [min]: at most one day")
-    seed: Int = Field(default=0, ge=0, le=2**63 - 1)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
     tick_s: float = Field(default=1.0, ge=MIN_TICK_S, le=10, description=f"world time step [s]"
                           f", {MIN_TICK_S:g} to 10: a finer step changes nothing the sensors "
                           "or weapons resolve and multiplies the run time")
     theatre: Theatre = Field(default_factory=Theatre)
-    zones: dict[Name, ZoneSpec] = Field(default_factory=dict, max_length=MAX_ITEMS)
+    zones: dict[str, ZoneSpec] = Field(default_factory=dict)
     coalition: list[Nation] = Field(min_length=1)
     rules: dict[CoalitionNation, Rules] = Field(default_factory=dict)
-    air_defence: list[AirDefenceSite] = Field(default_factory=list, max_length=MAX_ITEMS)
-    radars: list[Radar] = Field(default_factory=list, max_length=MAX_ITEMS)
+    air_defence: list[AirDefenceSite] = Field(default_factory=list)
+    radars: list[Radar] = Field(default_factory=list)
     raid: Raid
     deconfliction: Deconfliction = Field(default_factory=Deconfliction)
     picture: PictureOptions = Field(default_factory=PictureOptions)

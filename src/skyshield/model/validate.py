@@ -212,6 +212,7 @@ def check_references(data: Any, file: str = "<scenario>", where: Where | None = 
     _check_polygons(c)
     _check_places(c)
     _check_times(c)
+    _check_sizes(c)
     _check_coalition(c)
     _check_rules(c, zones)
     _check_sensors_and_sites(c)
@@ -674,3 +675,38 @@ def _check_times(c: _Checker) -> None:
                     c.add(("coalition", i, "squadrons", j, "patrols", k, "start_min"),
                           f"the patrol starts at {start:g} min, after the scenario ends "
                           f"({duration:g} min)")
+
+
+def _check_sizes(c: _Checker) -> None:
+    """Totals and list sizes a planner can get wrong by orders of magnitude, and the names
+    used as keys (zones, target areas) and of radars, which the schema leaves as text."""
+    from skyshield.model.scenario import MAX_ITEMS, MAX_NAME, MAX_THREATS, _name
+
+    raid = _d(c.data.get("raid"))
+    counts = [w.get("count") for _, w in _items(raid.get("waves")) if isinstance(w, dict)]
+    total = sum(n for n in counts if isinstance(n, int) and not isinstance(n, bool) and n > 0)
+    if total > MAX_THREATS:
+        c.add(("raid", "waves"), f"{total} threats across the waves, more than {MAX_THREATS} "
+              "(the largest nights of 2025 had about 800)")
+    lists: list[tuple[PathT, Any]] = [
+        (("zones",), c.data.get("zones")), (("air_defence",), c.data.get("air_defence")),
+        (("radars",), c.data.get("radars")), (("coalition",), c.data.get("coalition")),
+        (("raid", "waves"), raid.get("waves")),
+        (("raid", "target_areas"), raid.get("target_areas"))]
+    lists += [(("coalition", i, "squadrons"), _d(n).get("squadrons"))
+              for i, n in _items(c.data.get("coalition"))]
+    for path, value in lists:
+        if isinstance(value, list | dict) and len(value) > MAX_ITEMS:
+            c.add(path, f"{len(value)} entries, more than {MAX_ITEMS}")
+    names = [(("zones", k), k) for k in _d(c.data.get("zones"))]
+    names += [(("raid", "target_areas", k), k) for k in _d(raid.get("target_areas"))]
+    names += [(("radars", i, "name"), _d(r).get("name")) for i, r in _items(c.data.get("radars"))]
+    for path, n in names:
+        if not isinstance(n, str):
+            continue
+        try:
+            _name(n)
+            if len(n) > MAX_NAME:
+                raise ValueError(f"{len(n)} characters, more than {MAX_NAME}")
+        except ValueError as e:
+            c.add(path, f"name {n[:40]!r}{'...' if len(n) > 40 else ''}: {e}")
