@@ -53,8 +53,8 @@ def estimate_run(scenario: Scenario, replay_dt_s: float = REPLAY_DT_S) -> RunEst
     samples = 0.0
     for w in scenario.raid.waves:
         t = lib.threat(w.threat)
-        launch = lib.place(w.launch_area)
-        far_km = max((great_circle_km(launch.lat, launch.lon, p.lat, p.lon)
+        lat0, lon0 = _launch_point(w.launch_area)
+        far_km = max((great_circle_km(lat0, lon0, p.lat, p.lon)
                       for p in wave_targets(scenario, w)), default=0.0)
         flight_s = ROUTE_FACTOR * far_km * KM / max(t.speed_kmh * KM / HOUR, 1e-3)
         launch_s = 0.5 * (w.window_min[0] + w.window_min[1]) * MINUTE
@@ -69,6 +69,19 @@ def estimate_run(scenario: Scenario, replay_dt_s: float = REPLAY_DT_S) -> RunEst
         replay_rows=int(rows),
         bytes=BASE_BYTES + BYTES_PER_ROW * rows,
     )
+
+
+def _launch_point(area: object) -> tuple[float, float]:
+    """(lat, lon) standing for a launch area: a library name, a point, or a polygon's mean."""
+    if isinstance(area, str):
+        p = library().place(area)
+        return p.lat, p.lon
+    if hasattr(area, "lat") and hasattr(area, "lon"):
+        return float(area.lat), float(area.lon)  # type: ignore[attr-defined]
+    pts = list(getattr(area, "points", []) or [])
+    if pts:
+        return (sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts))
+    raise ValueError(f"cannot place launch area {area!r}")
 
 
 def memory_budget_bytes() -> float:

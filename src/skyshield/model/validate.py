@@ -630,10 +630,14 @@ def _check_places(c: _Checker) -> None:
         if not (south <= la <= north and west <= lo <= east):
             c.add(path, f"{at} is outside the theatre ({south:g} to {north:g} N, {west:g} to "
                   f"{east:g} E)")
-        elif rule == "ground" and cc not in (nation, "UKR"):
+        elif rule == "ground" and nation in b.codes and cc not in (nation, "UKR"):
             where = "at sea" if not cc else f"in {named(cc)}"
             c.add(path, f"ground radar {at} is {where}: expected on land in {named(nation)} "
                   "or in Ukraine")
+        elif rule == "ground" and nation not in b.codes and cc in ("", *HOSTILE_AIRSPACE):
+            where = "at sea" if not cc else f"in {named(cc)}"
+            c.add(path, f"ground radar {at} of {nation} is {where}: expected on land in a "
+                  "coalition country or in Ukraine")
         elif rule == "station" and cc in HOSTILE_AIRSPACE:
             c.add(path, f"{at} is over {named(cc)}: a coalition station must lie outside "
                   "Belarus and Russia")
