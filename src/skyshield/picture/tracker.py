@@ -44,7 +44,7 @@ from skyshield.picture.filters import (
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.tracks import Tracks
-from skyshield.world.plots import Plots
+from skyshield.contracts import Plots
 
 __all__ = ["Tracker", "TrackerConfig", "valid_plots"]
 
