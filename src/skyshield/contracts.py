@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 import numpy as np
 
-__all__ = ["AIRBORNE", "AircraftState", "Engage", "Fire", "Orders", "OwnForces",
+__all__ = ["AIRBORNE", "AircraftState", "Engage", "EventKind", "Fire", "Orders", "OwnForces",
            "PatrolLaunch", "PatrolPlan", "Plots", "Steer"]
 
 
@@ -260,3 +260,29 @@ class Orders:
     close: np.ndarray = field(default_factory=_i)
     requests: object = None  # decide.approve.Requests made this step (None: none)
     decisions: object = None  # decide.approve.Decisions learnt this step (None: none)
+
+
+class EventKind(StrEnum):
+    """Kinds of events; the `value` column's meaning is given per kind."""
+
+    LAUNCH = "launch"  # a threat is launched
+    SCRAMBLE = "scramble"  # an aircraft leaves the ground (value: 1 alert, 0 patrol)
+    ON_STATION = "on_station"  # an aircraft reaches its patrol station
+    ASSIGN = "assign"  # an aircraft is assigned a track (value: time to intercept, s)
+    APPROVAL_REQUEST = "approval_request"  # national approval asked (value: delay, s)
+    APPROVAL = "approval"  # national approval given (value: delay incurred, s)
+    SHOT = "shot"  # a coalition weapon is released (value: cost, USD)
+    KILL = "kill"  # a coalition weapon destroyed a threat (value: threat cost, USD)
+    MISS = "miss"  # a coalition weapon missed
+    GBAD_SHOT = "gbad_shot"  # a Ukrainian site fired
+    GBAD_KILL = "gbad_kill"  # a Ukrainian site destroyed a threat (value: threat cost)
+    IMPACT = "impact"  # a threat reached its target
+    EXPIRED = "expired"  # a threat ran out of range
+    NATO_ENTRY = "nato_entry"  # a threat entered NATO airspace (detail: country)
+    NATO_EXIT = "nato_exit"  # a threat left NATO airspace (value: seconds inside)
+    UKR_ENTRY = "ukr_entry"  # a coalition aircraft entered Ukrainian airspace
+    UKR_EXIT = "ukr_exit"  # a coalition aircraft left Ukrainian airspace
+    FRATRICIDE_RISK = "fratricide_risk"  # an aircraft entered an active Ukrainian MEZ
+    BINGO = "bingo"  # an aircraft returns to base (detail: fuel or weapons)
+    LAND = "land"  # an aircraft landed
+    HOLD_FIRE = "hold_fire"  # a Ukrainian site held fire for a coalition aircraft

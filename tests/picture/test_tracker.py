@@ -7,12 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from skyshield.contracts import Plots
 from skyshield.picture.classify import AIRCRAFT, CRUISE_MISSILE, DRONE
 from skyshield.picture.filters import ModeState
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.perfect import PerfectPicture
 from skyshield.picture.tracker import Tracker, TrackerConfig
-from skyshield.contracts import Plots
 from skyshield.world.radars import RadarNet, RadarSpec, RcsClass
 
 

@@ -5,6 +5,12 @@ shots (the durations below), and the SHA-256 of its event log (CSV, 6 decimals, 
 `test_engine.events_hash`) must match the value recorded before the engine was split into
 world / picture / decide stages (issue 9). Change a pinned hash only in a commit that says
 which behaviour changed and why.
+
+History:
+- split of the engine (issue 9): approvals are logged when the approver gives them, so an
+  approval due after the end of the run is no longer logged ahead of time (western-night
+  1 and 1, mass-raid 2 and 5 such rows); every other row is identical, checked row by row
+  against the logs of the unsplit engine.
 """
 
 from __future__ import annotations
@@ -19,17 +25,17 @@ SEED = 11
 DURATION_MIN = {"western-night": 270, "border-skim": 240, "mass-raid": 240}
 PINNED = {
     ("western-night", "perfect"):
-        "c401dba95f3e1dc46130a9b9c7aae1cb8ebae7e600acbde6776616263f08661e",
+        "a1809a54a9a6b6eeebd7063768e4a062c532641ed143a770188418a1ce3cde07",
     ("western-night", "tracked"):
-        "0f33708abb636d2bd2a9bc5ca4f5f8ee09312ed28412d3b03691d9c212de1087",
+        "7c1855832c8c5f6fff93a098806c13122b87bab9737beec07223626e280a75f5",
     ("border-skim", "perfect"):
         "ba30781d6f3018aebea928af4c7294b0b2a829baa76bd8662f1044b8bc87a063",
     ("border-skim", "tracked"):
         "1bffbee56f4eb56b32b9c4a35c71a83c31f02277cff0ccca64f42d682b65a0a2",
     ("mass-raid", "perfect"):
-        "3b9070cc8ebd3560d0ad56a61108152cb2b1891b45612f9c1cea61eadcc8bab4",
+        "bc299c511e0d33da576a2f35f9df11ef93e23985bbf9dcd1a0c6590f25e38e59",
     ("mass-raid", "tracked"):
-        "f527b0ca2f333cd1b3b502ac881f0b54fbc7e54126c09c0d55b3954b68ed9f5d",
+        "74b37ff62d10a14504fa4c5b29a2bf65a8bd95eb1ad59ea78de854617daa0fbd",
 }
 
 
