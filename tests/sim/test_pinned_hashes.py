@@ -11,6 +11,10 @@ History:
   approval due after the end of the run is no longer logged ahead of time (western-night
   1 and 1, mass-raid 2 and 5 such rows); every other row is identical, checked row by row
   against the logs of the unsplit engine.
+- a scramble leads to flight (issue 9 fix): an alert aircraft whose engagement ends before
+  it is airborne stands down instead of taking off into return-to-base; mass-raid tracked
+  changes (ROU aircraft 47, assigned at 14,045 s to track 13766, dropped during the
+  scramble, is back on alert and re-assigned at 14,090 s); the other five are unchanged.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ PINNED = {
     ("mass-raid", "perfect"):
         "bc299c511e0d33da576a2f35f9df11ef93e23985bbf9dcd1a0c6590f25e38e59",
     ("mass-raid", "tracked"):
-        "74b37ff62d10a14504fa4c5b29a2bf65a8bd95eb1ad59ea78de854617daa0fbd",
+        "f7e39da1de78de400171ad7d298eecae4f629c02ac2f56629eb834d29d034c2d",
 }
 
 
@@ -60,3 +64,16 @@ def test_event_log_hash_is_pinned(pinned_runs, name, picture):
     kinds = set(r.events.kind)
     assert "approval" in kinds and ("shot" in kinds or "gbad_shot" in kinds)
     assert events_hash(r) == PINNED[name, picture]
+
+
+@pytest.mark.parametrize(("name", "picture"), sorted(PINNED))
+def test_every_sortie_lasts_a_minute_at_least(pinned_runs, name, picture):
+    """A scramble leads to flight: no landing within a minute of a take-off."""
+    e = pinned_runs(name, picture).events
+    ev = e[e.kind.isin(["scramble", "land"])].sort_values(["aircraft", "t"], kind="stable")
+    took = ev.kind.to_numpy() == "scramble"
+    same = ev.aircraft.to_numpy()[1:] == ev.aircraft.to_numpy()[:-1]
+    pair = same & took[:-1] & ~took[1:]  # a take-off followed by that aircraft's landing
+    assert took.sum() > 0
+    flown = ev.t.to_numpy()[1:][pair] - ev.t.to_numpy()[:-1][pair]
+    assert (flown >= 60.0).all(), f"sorties of {sorted(flown)[:3]} s"

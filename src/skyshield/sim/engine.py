@@ -26,10 +26,9 @@ from skyshield.sim.build import build_forces, build_radars, keep_out_circles, mo
 from skyshield.sim.ledger import Ledger
 from skyshield.sim.record import RunRecord, Trajectories, record_run
 from skyshield.sim.result import RunResult
+from skyshield.units import MINUTE
 from skyshield.world.raid import generate_raid
 from skyshield.world.world import World
-
-MINUTE_S = 60.0  # progress is reported every simulated minute [s]
 
 
 @dataclass(frozen=True)
@@ -189,7 +188,7 @@ class Engine:
         """Fly the whole scenario and return the plain run record (picklable)."""
         self.start()
         n_ticks = int(round(self.scenario.duration_s / self.dt))
-        minute = max(1, int(round(MINUTE_S / self.dt)))
+        minute = max(1, int(round(MINUTE / self.dt)))  # progress every simulated minute
         while self.k < n_ticks:
             self.step()
             if progress is not None and self.k % minute == 0:

@@ -22,6 +22,7 @@ from skyshield.model.library import ThreatClass
 from skyshield.model.scenario import Scenario
 from skyshield.sim.events import EventKind
 from skyshield.sim.metrics import compute_metrics
+from skyshield.units import KM
 
 if TYPE_CHECKING:
     from skyshield.sim.record import RunRecord
@@ -238,14 +239,14 @@ def _aircraft_table(eng: RunRecord) -> pd.DataFrame:
             "cost_per_hour_usd": [f.squads[k].ac_type.cost_per_hour_usd for k in sq],
             "shots": eng.shots_fired,
             "kills": eng.kills,
-            "max_depth_km": ex.depth_max / 1000.0,
+            "max_depth_km": ex.depth_max / KM,
             "mean_depth_km": np.where(
                 ex.depth_n > 0, ex.depth_sum / np.maximum(ex.depth_n, 1), 0.0
             )
-            / 1000.0,
+            / KM,
             "ukr_min": eng.ukr_time_s / 60.0,
             "closest_blr_rus_km": np.where(
-                np.isfinite(ex.closest_blr_rus), ex.closest_blr_rus / 1000.0, np.nan
+                np.isfinite(ex.closest_blr_rus), ex.closest_blr_rus / KM, np.nan
             ),
             "approvals": eng.approvals,
             "approval_delay_s": eng.approval_delay,
