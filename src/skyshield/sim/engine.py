@@ -137,12 +137,15 @@ class Engine:
         self._sense(t, k % every["picture"] == 0)  # sensing -> picture
         if plan:
             w.sync(t)
-        orders = self.decider.step(self.tracks, w.own_forces(t, self.on_alert), t,
-                                   tracks_t=self.tracks_t, plan=plan, relieve=relieve,
-                                   full=cruise)  # decide -> orders
-        self.ledger.orders(orders, self.weapon_names, w.fleet.nation)
-        w.apply(orders)  # orders -> world: fly intercepts, release weapons
-        self.close = orders.close
+        # decide -> orders -> world. Between slow-stage ticks, only engagements about to
+        # release have anything to do: with none, the step would order nothing
+        if plan or relieve or cruise or len(self.close):
+            orders = self.decider.step(self.tracks, w.own_forces(t, self.on_alert), t,
+                                       tracks_t=self.tracks_t, plan=plan, relieve=relieve,
+                                       full=cruise)
+            self.ledger.orders(orders, self.weapon_names, w.fleet.nation)
+            w.apply(orders)  # fly intercepts, release weapons
+            self.close = orders.close
         if k % every["replay"] == 0:
             self._sample(t)
 
