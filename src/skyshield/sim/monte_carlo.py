@@ -61,7 +61,10 @@ class StudyResult:
         self.shares.to_csv(out / "burden.csv", index=False)
         self.evenness.to_csv(out / "evenness.csv", index=False)
         (out / "results.json").write_text(json.dumps({
-            "study": self.plan.study.name, "baseline": self.plan.baseline,
+            "study": self.plan.study.name, "description": self.plan.study.description,
+            "scenario": self.plan.study.scenario, "base_scenario": self.plan.base.name,
+            "common_random_numbers": self.plan.study.common_random_numbers,
+            "baseline": self.plan.baseline,
             "options": [{"name": o.name, "description": o.description,
                          "members": list(o.members), "picture": o.picture, "assign": o.assign}
                         for o in self.plan.options],
