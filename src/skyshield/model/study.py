@@ -500,7 +500,7 @@ def _option_plan(study: Study, base: Scenario, name: str, opt: Option, file: str
             # everything else is checked with a placeholder member, then it is removed.
             scenario = _empty_coalition(base, data)
         else:
-            problems += [_in_option(p, name) for p in found]
+            problems += _in_option_all(found, name, opt, file, where)
     problems += [_in_option(p, name) for p in check_references(data, file, at_option)]
     if not problems and scenario is not None:
         problems += [_in_option(p, name) for p in check_geometry(scenario, file, at_option)]
@@ -519,6 +519,22 @@ def _empty_coalition(base: Scenario, data: dict) -> Scenario | None:
     except ValidationError:
         return None
     return sc.model_copy(update={"coalition": [], "rules": {}})
+
+
+def _in_option_all(found: list[Problem], option: str, opt: Option, file: str,
+                   where: Any) -> list[Problem]:
+    """Problems of the option's scenario, shown at the option; an option-wide rule override
+    (trigger, hold_fire) that is wrong for every nation is reported once, at its line."""
+    out: list[Problem] = []
+    for p in found:
+        m = re.match(r"^rules\.[A-Z]{3}\.(trigger|hold_fire)(.*)$", p.field)
+        if m and getattr(opt, m.group(1)) is not None:
+            key = m.group(1)
+            out.append(Problem(file, *where(("options", option, key)),
+                               f"options.{option}.{key}{m.group(2)}", p.message))
+        else:
+            out.append(_in_option(p, option))
+    return sorted(set(out))
 
 
 def _in_option(p: Problem, option: str) -> Problem:

@@ -11,8 +11,9 @@ finish, whatever the back end:
 
 Dask does the distribution: a worker process that dies is restarted by its nanny and its
 run is tried again elsewhere; a run that keeps killing workers ends as a `KilledWorker`
-error, recorded as that run's failure, and the study goes on. Only a bounded window of runs
-is in flight at once, so the scheduler's memory does not grow with the study's size.
+error, recorded as that run's failure, and the study goes on. Only as many runs as there are
+worker threads are in flight at once: the scheduler's memory does not grow with the study's
+size, and a worker that dies takes no innocent queued run down with it.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ class DaskRunner:
         if address is None:
             n = workers or os.cpu_count() or 1
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+                                        dashboard_address=":0", silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         else:
             try:
@@ -77,7 +78,7 @@ class DaskRunner:
         from distributed import as_completed
 
         todo = iter(tasks)
-        window = max(2 * self.workers, 4)
+        window = self.workers  # one run per worker thread: a dying worker hits one run
         pending: dict[Any, Any] = {}
 
         def submit() -> bool:
