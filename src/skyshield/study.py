@@ -25,7 +25,9 @@ Headline metrics (NaN where this engine version does not measure them)
 - ``nato_violation_min``: minutes threats spent inside NATO airspace, summed [min].
 - ``nato_violation_depth_km``: deepest point a threat reached inside a NATO country [km].
 - ``debris_nato``: kills whose debris fell on NATO territory [kills].
+- ``debris_nato_near_population``: of those, the ones near a populated place [kills].
 - ``debris_near_population``: kills whose debris fell near a populated place [kills].
+- ``munitions_on_nato``: missed coalition munitions that fell on NATO territory [munitions].
 - ``sorties``, ``flight_hours``, ``shots``: coalition totals [sorties], [h], [weapons].
 - ``cost_exchange``: notional value destroyed per dollar spent [-] (NaN: nothing spent).
 - ``max_depth_km``: deepest coalition aircraft inside Ukraine, from NATO territory [km].

@@ -193,3 +193,16 @@ def test_dotted_paths_round_trip(path):
     for el in path:
         text += f"[{el}]" if isinstance(el, int) else (f".{el}" if text else el)
     assert _parse_path(text) == path
+
+
+def test_docs_variation_example_validates():
+    import re
+    from pathlib import Path
+
+    from skyshield.model.study import Variation
+
+    text = (Path(__file__).parents[2] / "docs" / "studies.md").read_text()
+    block = re.search(r"```yaml\n(variation:.*?)```", text, re.S).group(1)
+    v = Variation.model_validate(YAML(typ="safe").load(block)["variation"])
+    assert [n.name for n in v.nights] == ["typical", "large"]
+    assert v.waves[0].routing == {"mixed": 2, "north_west": 1}

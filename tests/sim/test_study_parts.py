@@ -99,10 +99,10 @@ def test_headline_reads_new_metrics_when_they_appear():
     assert h["sorties"].tolist() == [3.0, 4.0]
     assert h["closest_blr_rus_km"].tolist() == [50.0, 20.0]
     assert h["debris_nato"].isna().all()  # not measured: NaN, never a made-up 0
-    rows["airspace.POL.entered"] = [5.0, 0.0]
-    rows["airspace.BLR.entered"] = [9.0, 9.0]  # not NATO
-    rows["airspace.ROU.entered"] = [1.0, 2.0]
-    rows["debris.nato"] = [2.0, 0.0]
+    rows["airspace.POL.threats_entered"] = [5.0, 0.0]  # issue 12's per-country block
+    rows["airspace.BLR.threats_entered"] = [9.0, 9.0]  # not NATO
+    rows["airspace.ROU.threats_entered"] = [1.0, 2.0]
+    rows["debris.on_nato"] = [2.0, 0.0]
     h = headline(rows, ["nato_violations", "debris_nato"])
     assert h["nato_violations"].tolist() == [6.0, 2.0]
     assert h["debris_nato"].tolist() == [2.0, 0.0]

@@ -43,8 +43,9 @@ PathT = tuple[str | int, ...]
 # computed from a run's metrics and in which unit.
 HEADLINE = (
     "destroyed_coalition", "destroyed_ukraine", "reached_target", "nato_violations",
-    "nato_violation_min", "nato_violation_depth_km", "debris_nato", "debris_near_population",
-    "sorties", "flight_hours", "shots", "cost_exchange", "max_depth_km", "ukr_minutes",
+    "nato_violation_min", "nato_violation_depth_km", "debris_nato",
+    "debris_nato_near_population", "debris_near_population", "munitions_on_nato", "sorties",
+    "flight_hours", "shots", "cost_exchange", "max_depth_km", "ukr_minutes",
     "closest_blr_rus_km", "approvals", "held_fire",
 )
 PICTURES = ("perfect", "tracked")
