@@ -18,10 +18,12 @@ work the figure measures the cores this process actually got.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from collections import defaultdict
 
+from skyshield.model.loader import load_scenario
 from skyshield.model.study import parse_study
 from skyshield.sim.cluster import DaskRunner
 from skyshield.sim.monte_carlo import plan_tasks
@@ -36,7 +38,7 @@ picture: {picture}
 variation:
   nights: [{{name: typical, weight: 1, scale: {{dist: lognormal, median: 1.0, sigma: 0.3}}}}]
 options:
-  as-declared: {{}}
+  as-declared: {{set: {keep}}}
 """
 
 
@@ -58,8 +60,14 @@ def main() -> None:
     ap.add_argument("--blocks", type=int, default=None, help="A/B blocks (default: runs/10)")
     args = ap.parse_args()
     duration = f"duration_min: {args.duration_min:g}" if args.duration_min else ""
+    keep = {}  # a shortened night keeps the waves launched before its end
+    if args.duration_min:
+        waves = load_scenario(args.scenario).raid.waves
+        keep = {"raid.waves": [w.model_dump(mode="json") for w in waves
+                               if w.window_min[0] < args.duration_min]}
     plan = parse_study(STUDY.format(scenario=args.scenario, runs=args.runs,
-                                    picture=args.picture, duration=duration), "bench-study")
+                                    picture=args.picture, duration=duration,
+                                    keep=json.dumps(keep)), "bench-study")
     tasks = plan_tasks(plan, args.runs + 2 * args.workers)
     warm, tasks = tasks[:2 * args.workers], tasks[2 * args.workers:]
     blocks = max(1, args.blocks or args.runs // 10)

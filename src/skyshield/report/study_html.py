@@ -161,6 +161,30 @@ def _paired_html(t: StudyTables) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
+def _nations_html(t: StudyTables) -> str:
+    """Per option and nation: sorties, flight hours and shots, mean per night and interval."""
+    rows = []
+    for o in t.options:
+        for n in o.get("members", []):
+            cells = []
+            for q in ("sorties", "flight_hours", "shots"):
+                s = t.stat(o["name"], f"nations.{n}.{q}")
+                if s is None or not math.isfinite(s["mean"]):
+                    cells.append("<td>–</td>")
+                    continue
+                ci = (f'<br><span class="ci">{_fmt(s.ci_low)} – {_fmt(s.ci_high)}</span>'
+                      if math.isfinite(s.ci_low) else "")
+                cells.append(f'<td data-v="{_v(s["mean"])}">{_fmt(s["mean"])}{ci}</td>')
+            rows.append(f"<tr><td>{html.escape(o['name'])}</td>"
+                        f"<td>{html.escape(NATION_NAMES.get(n, n))}</td>{''.join(cells)}</tr>")
+    if not rows:
+        return ""
+    return ('<table class="data sortable" id="nation-table"><thead><tr><th>Option</th>'
+            "<th>Nation</th><th>Sorties</th><th>Flight hours <span class=unit>[h]</span></th>"
+            f"<th>Shots</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            '<p class="sub note">Mean per night, 95 % interval below.</p>')
+
+
 def _burden_html(t: StudyTables) -> str:
     if t.shares.empty:
         return '<p class="sub">No coalition aircraft flew in any option.</p>'
@@ -251,6 +275,7 @@ def build_study_report(study_dir: Path) -> Path:
         "SUMMARY_TABLE": _summary_html(t),
         "PAIRED_TABLE": _paired_html(t),
         "BURDEN_TABLE": _burden_html(t),
+        "NATION_TABLE": _nations_html(t),
         "FAILURES": _failures_html(t),
         "STUDY_YAML": html.escape(text),
         "REPORT_CSS": _web("report.css"),

@@ -68,4 +68,6 @@ class StudyProgress:
 
 
 def _minutes(m: float) -> str:
+    if m < 1:
+        return f"{m * 60:.0f} s"
     return f"{m:.0f} min" if m < 120 else f"{m / 60:.1f} h"
