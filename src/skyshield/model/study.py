@@ -524,15 +524,25 @@ def _empty_coalition(base: Scenario, data: dict) -> Scenario | None:
 
 def _in_option_all(found: list[Problem], option: str, opt: Option, file: str,
                    where: Any) -> list[Problem]:
-    """Problems of the option's scenario, shown at the option; an option-wide rule override
-    (trigger, hold_fire) that is wrong for every nation is reported once, at its line."""
+    """Problems of the option's scenario, each shown at the override that caused it: a `set`
+    path, or an option-wide rule (trigger, hold_fire) or deconfliction, reported once at its
+    line; anything else at the option, naming the scenario field."""
     out: list[Problem] = []
     for p in found:
-        m = re.match(r"^rules\.[A-Z]{3}\.(trigger|hold_fire)(.*)$", p.field)
-        if m and getattr(opt, m.group(1)) is not None:
+        f = p.field
+        m = re.match(r"^rules\.[A-Z]{3}\.(trigger|hold_fire)(.*)$", f)
+        keys = [k for k in opt.set if f == k or f.startswith((k + ".", k + "["))]
+        if keys:
+            k = max(keys, key=len)
+            out.append(Problem(file, *where(("options", option, "set", k)),
+                               f"options.{option}.set.{f}", p.message))
+        elif m and getattr(opt, m.group(1)) is not None:
             key = m.group(1)
             out.append(Problem(file, *where(("options", option, key)),
                                f"options.{option}.{key}{m.group(2)}", p.message))
+        elif f.startswith("deconfliction") and opt.deconfliction is not None:
+            out.append(Problem(file, *where(("options", option, "deconfliction")),
+                               f"options.{option}.{f}", p.message))
         else:
             out.append(_in_option(p, option))
     return sorted(set(out))

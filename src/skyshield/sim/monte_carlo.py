@@ -81,9 +81,13 @@ class StudyResult:
 
 def check_engine_choices(plan: StudyPlan) -> None:
     """Refuse a study naming an assignment solver or picture the engine does not have."""
-    from skyshield.decide.assign import ASSIGNERS
     from skyshield.model.loader import _locator, _parse_yaml
-    from skyshield.sim.engine import PICTURES
+
+    try:  # the component registry of issue 9
+        from skyshield.sim.registry import ASSIGNERS, PICTURES
+    except ImportError:  # before it
+        from skyshield.decide.assign import ASSIGNERS
+        from skyshield.sim.engine import PICTURES
 
     tree, _ = _parse_yaml(plan.text, plan.file)
     where = _locator(tree) if tree is not None else (lambda p: (0, 0))
