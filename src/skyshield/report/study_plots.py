@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.ticker import PercentFormatter  # noqa: E402
 
 from skyshield.report.study_findings import StudyTables  # noqa: E402
 from skyshield.report.style import MAP, NATION_NAMES, nation_colour  # noqa: E402
@@ -80,6 +81,7 @@ def plot_bars(ax: Axes, t: StudyTables, metric: str, title: str) -> list:
         return _not_measured(ax, label(metric))
     names = [o["name"] for o in t.options]
     yy = np.arange(len(names))
+    ax.set_axisbelow(True)
     bars = ax.barh(yy, np.nan_to_num(m), xerr=[lo, hi], color=[option_colour(k) for k in yy],
                    ecolor=MAP["text"], capsize=3, height=0.6)
     ax.set_yticks(yy, names)
@@ -120,10 +122,13 @@ def plot_burden(ax: Axes, t: StudyTables) -> list:
     ax.set_yticks(ticks, labels, fontsize=7)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
+    ax.set_axisbelow(True)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.set_xlabel("share of the coalition's total over all runs")
     ax.set_title("Burden per nation: sorties, shots, minutes over Ukraine")
     if seen:
-        ax.legend(loc="lower right", ncols=min(4, len(seen)))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 * 12 / max(12, y)),
+                  ncols=min(5, len(seen)), frameon=False)
     return arts
 
 
