@@ -42,12 +42,12 @@ def reference(plan, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cluster():
-    """A Dask LocalCluster of 2 workers whose scheduler gives a run one try only."""
+    """A one-worker Dask LocalCluster whose scheduler gives a run one try only."""
     import dask
     from distributed import LocalCluster
 
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+            LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                          dashboard_address=":0") as c:
         yield c
 
@@ -70,12 +70,15 @@ def test_reference_is_a_real_study(reference, plan):
 
 
 def test_same_table_on_one_and_two_workers_and_a_scheduler_address(plan, reference, cluster):
+    """In this process; on a new 2-worker LocalCluster; on a 1-worker one by its address."""
     two = run_study(plan, runs=RUNS, workers=2)
     pd.testing.assert_frame_equal(two.runs, reference.runs)
+    assert len(set(two.timing.pid)) == 2  # both workers flew runs
     remote = run_study(plan, runs=RUNS, dask=cluster.scheduler_address)
     pd.testing.assert_frame_equal(remote.runs, reference.runs)
     pd.testing.assert_frame_equal(remote.paired, reference.paired)
-    assert len(set(remote.timing.pid)) >= 1
+    pd.testing.assert_frame_equal(remote.summary, reference.summary)
+    assert set(remote.timing.pid).isdisjoint({os.getpid()})
 
 
 def test_a_dying_worker_is_recorded_and_the_study_goes_on(plan, cluster):

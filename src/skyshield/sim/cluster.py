@@ -66,6 +66,7 @@ class DaskRunner:
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                         dashboard_address=":0", silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
+            self.client.wait_for_workers(n, timeout=120)
         else:
             try:
                 self.client = Client(address, timeout="20s")
