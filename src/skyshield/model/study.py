@@ -266,7 +266,17 @@ def builtin_studies() -> list[str]:
 
 def routings() -> tuple[str, ...]:
     """The routings a wave may take (from the scenario schema, so new ones flow in)."""
-    return tuple(typing.get_args(Wave.model_fields["routing"].annotation))
+    return _literal_values(Wave.model_fields["routing"].annotation)
+
+
+def _literal_values(tp: Any) -> tuple[str, ...]:
+    """The values of a Literal, or of a union of Literals, in order."""
+    if typing.get_origin(tp) is Literal:
+        return tuple(typing.get_args(tp))
+    out: list[str] = []
+    for a in typing.get_args(tp):
+        out += [v for v in _literal_values(a) if v not in out]
+    return tuple(out)
 
 
 def load_study(path_or_name: str | Path) -> StudyPlan:
@@ -383,7 +393,7 @@ def _check_declared(study: Study, base: Scenario, file: str, where: Any,
     if study.baseline is not None and study.baseline not in study.options:
         problem(("baseline",), f"no option named {study.baseline!r} (options: "
                 f"{', '.join(study.options)})")
-    nation_codes = typing.get_args(Nation.model_fields["nation"].annotation)
+    nation_codes = _literal_values(Nation.model_fields["nation"].annotation)
     for code in study.nations:
         if code not in nation_codes:
             problem(("nations", code), f"{code!r} cannot be a coalition member (expected one "
