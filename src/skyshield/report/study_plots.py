@@ -140,7 +140,7 @@ def plot_distribution(ax: Axes, t: StudyTables, metric: str, title: str) -> list
     names = [o["name"] for o in t.options]
     data = [runs.loc[runs.option == n, metric].dropna().to_numpy(float) for n in names]
     keep = [k for k, d in enumerate(data) if len(d)]
-    box = ax.boxplot([data[k] for k in keep], positions=keep, vert=False, widths=0.5,
+    box = ax.boxplot([data[k] for k in keep], positions=keep, orientation="horizontal", widths=0.5,
                      patch_artist=True, showfliers=False,
                      medianprops={"color": MAP["text"]},
                      whiskerprops={"color": MAP["text_muted"]},
