@@ -21,6 +21,8 @@ from skyshield.sim.headline import label, unit  # noqa: E402
 
 OPTION_COLOURS = ("#a9b1bd", "#5b9cff", "#35c4c0", "#b48cff", "#7fd36b", "#ff9f1c", "#e3d585",
                   "#ff5ccf", "#8fb3d9", "#f2c84b")
+_MPL = tuple(int(x) for x in matplotlib.__version__.split(".")[:2])
+_HORIZONTAL = {"orientation": "horizontal"} if _MPL >= (3, 10) else {"vert": False}
 QUANTITY_LABELS = {"sorties": "sorties", "shots": "shots", "exposure": "minutes over Ukraine"}
 
 
@@ -140,7 +142,7 @@ def plot_distribution(ax: Axes, t: StudyTables, metric: str, title: str) -> list
     names = [o["name"] for o in t.options]
     data = [runs.loc[runs.option == n, metric].dropna().to_numpy(float) for n in names]
     keep = [k for k, d in enumerate(data) if len(d)]
-    box = ax.boxplot([data[k] for k in keep], positions=keep, orientation="horizontal", widths=0.5,
+    box = ax.boxplot([data[k] for k in keep], positions=keep, widths=0.5, **_HORIZONTAL,
                      patch_artist=True, showfliers=False,
                      medianprops={"color": MAP["text"]},
                      whiskerprops={"color": MAP["text_muted"]},
