@@ -127,8 +127,8 @@ def findings(t: StudyTables) -> list[tuple[str, str, str]]:
             _change(t, name, "nato_violations", "threats entering NATO airspace"),
         ) if c]
         if gains:
-            parts.append(f"Against {desc.get(t.baseline, t.baseline).rstrip('.')} on the same "
-                         f"nights: {'; '.join(gains)}.")
+            parts.append(f"Against the baseline ({t.baseline}) on the same nights: "
+                         f"{'; '.join(gains)}.")
         risk = []
         for metric, text in (("ukr_minutes", "{} aircraft-minutes over Ukraine a night"),
                              ("max_depth_km", "as deep as {} km"),
