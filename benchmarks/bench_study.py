@@ -97,9 +97,14 @@ def main() -> None:
                     for rec in recs:
                         rss[rec["timing"]["pid"]].append(rec["timing"]["rss_mb"])
             a, b_ = res[1][1], res[args.workers][1]
-            assert [x["metrics"] for x in a] == [x["metrics"] for x in b_], \
-                "1-worker and many-worker runs differ"
             assert all(x["status"] == "ok" for x in a + b_), [x["error"] for x in a + b_]
+            for x, y in zip(a, b_, strict=True):  # NaN-aware: compare the JSON text
+                if json.dumps(x["metrics"], sort_keys=True) != json.dumps(y["metrics"],
+                                                                           sort_keys=True):
+                    diff = {k: (v, y["metrics"].get(k)) for k, v in x["metrics"].items()
+                            if json.dumps(v) != json.dumps(y["metrics"].get(k))}
+                    raise AssertionError(f"run {x['run']}: 1 worker and {args.workers} "
+                                         f"differ in {diff}")
             ratios.append(res[1][0] / res[args.workers][0])
     finally:
         one.close()
