@@ -182,3 +182,12 @@ def test_cli_killed_midway_then_resumed(plan, reference, tmp_path):
 def test_dask_runner_reports_an_unreachable_scheduler():
     with pytest.raises(ConnectionError, match="cannot reach"):
         DaskRunner(address="tcp://127.0.0.1:9")
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
+def test_a_worker_process_does_not_grow_over_many_runs(plan):
+    """Twelve runs through the worker function in one process: resident memory flat."""
+    from skyshield.sim.monte_carlo import plan_tasks
+
+    rss = [run_task(t)["timing"]["rss_mb"] for t in plan_tasks(plan, 4)]
+    assert rss[-1] - rss[3] < 8.0, f"worker grew {rss[-1] - rss[3]:.1f} MiB over 8 runs: {rss}"
