@@ -415,5 +415,70 @@ def roe_explain(
     out.print(expl)
 
 
+# ------------------------------------------------------------------------------ study
+@app.command(help=(
+    "Run a policy study: every option of a study file (a YAML of overrides of a base "
+    "scenario) flown over many nights, with statistics.\n\n"
+    "Each option is flown --runs times on raids drawn per run from the study's variation "
+    "(counts, launch windows, routes); run i of every option flies the same raid, so the "
+    "options are compared night by night against the baseline. Runs go to a Dask "
+    "LocalCluster using every core (--workers K to choose; 0 runs in this process), or to "
+    "an existing Dask cluster (--dask tcp://host:8786). Each run is saved as it finishes; "
+    "after an interruption, the same command with --resume does only the runs left.\n\n"
+    "Writes into --out: runs.parquet / runs.csv (one row per run, every metric), "
+    "summary.csv (mean and 95 % interval per option), paired.csv (each option minus the "
+    "baseline), burden.csv and evenness.csv (each nation's share), failures.csv, and "
+    "report/index.html (offline).\n\n"
+    "Example: [bold]skyshield study coalition-options --runs 10 --workers 2[/bold]"))
+def study(
+    file: Annotated[str, typer.Argument(
+        help="study file, or a built-in name such as 'coalition-options'")],
+    runs: Annotated[int | None, typer.Option(
+        min=1, help="runs per option (default: the study's)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=0, help="local worker processes (default: every core; 0: in this process)")] = None,
+    dask: Annotated[str | None, typer.Option(
+        metavar="ADDRESS", help="address of an existing Dask scheduler, e.g. "
+        "tcp://10.0.0.5:8786 (its workers need skyshield installed)")] = None,
+    resume: Annotated[bool, typer.Option(
+        help="continue the study already in --out, skipping its finished runs")] = False,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="study folder (default: runs/study-NAME)")] = None,
+    report: Annotated[bool, typer.Option(help="write the HTML study report")] = True,
+) -> None:
+    """Run a policy study (see the help above)."""
+    from skyshield.model.study import load_study
+    from skyshield.report.study_console import study_summary
+    from skyshield.report.study_html import build_study_report, load_tables
+    from skyshield.sim.monte_carlo import run_study
+    from skyshield.sim.store import StudyExistsError
+
+    try:
+        plan = load_study(file)
+        out_dir = out_dir or Path("runs") / f"study-{plan.study.name}"
+        n = runs or plan.study.runs
+        err.print(f"study {plan.study.name}: {len(plan.options)} options x {n} runs on "
+                  f"{plan.base.name}, out: {out_dir}", highlight=False)
+        run_study(plan, runs=runs, workers=workers, dask=dask, resume=resume, out=out_dir,
+                  progress=True)
+    except ScenarioError as e:
+        for p in e.problems:
+            err.print(str(p), markup=False, highlight=False, soft_wrap=True)
+        k = len(e.problems)
+        err.print(f"[red]{k} problem{'s' if k != 1 else ''}[/red]: study refused")
+        raise typer.Exit(1) from None
+    except (StudyExistsError, ConnectionError) as e:
+        err.print(Text.assemble(("error: ", "red"), str(e)), highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print(f"[yellow]interrupted[/yellow]: finished runs are saved in {out_dir}; "
+                  "run the same command with --resume to finish the study")
+        raise typer.Exit(130) from None
+    out.print(study_summary(load_tables(out_dir)))
+    out.print(f"study folder: [bold]{out_dir}[/bold]")
+    if report:
+        out.print(f"report: [bold]{build_study_report(out_dir)}[/bold]")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
