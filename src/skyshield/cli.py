@@ -415,6 +415,12 @@ def serve(
         help="accounts file (JSON/YAML list of name, password, role, nation)")] = None,
     speed: Annotated[float, typer.Option(
         help="exercise clock rate (a feed may set it too)", min=0.01, max=100)] = 1.0,
+    max_requests: Annotated[float, typer.Option(
+        help="per-client limit: requests per second", min=0.1)] = 50.0,
+    max_plots: Annotated[float, typer.Option(
+        help="per-client limit: plots per second", min=1)] = 50_000.0,
+    send_timeout: Annotated[float, typer.Option(
+        help="a WebSocket client whose send takes longer is dropped [s]", min=0.05)] = 2.0,
 ) -> None:
     from skyshield.server.run import serve as run_server
     from skyshield.server.store import StoreError
@@ -422,6 +428,7 @@ def serve(
     sc = _load(scenario)
     try:
         run_server(sc, host=host, port=port, db=db, key=key, users=users, speed=speed,
+                   limits=(max_requests, max_plots), send_timeout_s=send_timeout,
                    announce=lambda m: err.print(m, highlight=False, markup=False))
     except (StoreError, ValueError, OSError) as e:
         err.print(f"[red]error:[/red] {e}", highlight=False)

@@ -18,6 +18,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -66,6 +67,7 @@ class ServerConfig:
     live: LiveConfig = field(default_factory=LiveConfig)
     limiter: RateLimiter = field(default_factory=RateLimiter)
     token_ttl_s: float | None = None
+    send_timeout_s: float = 2.0  # a WebSocket send longer than this drops the client [s]
     decisions: bool = True  # run the decision core (False: picture only)
 
 
@@ -118,7 +120,7 @@ class Server:
                                    Path(str(cfg.key_path) + ".checkpoint"))
         self.clock = ExerciseClock(rate=cfg.speed)
         self.messages = MessageLog()
-        self.broadcaster = Broadcaster(self.messages)
+        self.broadcaster = Broadcaster(self.messages, cfg.send_timeout_s)
         self.stats = IngestStats()
         self.n_sensors = len(sc.radars)
         self.mission = LiveMission(sc, self.audit, self.clock, config=cfg.live)
@@ -546,7 +548,9 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     async def health() -> dict[str, Any]:
         s = srv()
         return {"ok": True, "audit_size": len(s.audit), "steps": s.mission.steps,
-                "t": s.clock.now(), "wall": time.time()}
+                "t": s.clock.now(), "wall": time.time(), "pid": os.getpid(),
+                "clients": len(s.broadcaster.clients),
+                "dropped": [list(d) for d in s.broadcaster.dropped]}
 
     _ = ProofError  # proofs raise only for impossible sizes, checked above
     app.openapi_schema = None

@@ -67,7 +67,7 @@ class MessageLog:
             return self._ring[0][0] if self._ring else 0
 
 
-@dataclass
+@dataclass(eq=False)
 class Client:
     """One connected WebSocket client: its queue and its sender task."""
 

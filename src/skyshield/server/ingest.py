@@ -220,7 +220,7 @@ def plots_to_wire(plots: Plots) -> list[dict[str, Any]]:
     Ji = np.linalg.inv(J)
     C = Ji @ plots.R @ np.swapaxes(Ji, 1, 2)
     C = 0.5 * (C + np.swapaxes(C, 1, 2))
-    r = lambda v: float(f"{v:.6g}")  # noqa: E731 - wire precision, far below radar errors
+    r = lambda v: float(f"{v:.9g}")  # noqa: E731 - wire precision (9 digits)
     return [{"t": round(float(plots.t[i]), 3), "sensor": int(plots.sensor[i]),
              "lat": round(float(lat[i]), 7), "lon": round(float(lon[i]), 7),
              "alt_m": round(float(alt[i]), 1),

@@ -44,19 +44,20 @@ def prepare_accounts(store: Store, scenario: Scenario, users_file: Path | None,
 
 def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000,
           db: str = DEFAULT_DB, key: Path | None = None, users: Path | None = None,
-          speed: float = 1.0, announce: Any = print) -> None:
+          speed: float = 1.0, limits: tuple[float, float] = (50.0, 50_000.0),
+          send_timeout_s: float = 2.0, announce: Any = print) -> None:
     """Run the server until interrupted (uvicorn)."""
     import uvicorn
 
     from skyshield.server.app import ServerConfig, create_app
-    from skyshield.server.ingest import MAX_BODY_BYTES
+    from skyshield.server.ingest import MAX_BODY_BYTES, RateLimiter
 
     store = open_store(db)
     key = key or default_key_path(db)
     accounts, cred = prepare_accounts(store, scenario, users,
                                       Path(str(key).removesuffix(".key") + ".credentials.json"))
     cfg = ServerConfig(scenario=scenario, store=store, key_path=key, accounts=accounts,
-                       speed=speed)
+                       speed=speed, limiter=RateLimiter(*limits), send_timeout_s=send_timeout_s)
     app = create_app(cfg)
     announce(f"skyshield serve: {scenario.name} on http://{host}:{port}/ "
              f"(API docs /docs), database {store.url.split('@')[-1]}, key {key}")
