@@ -131,6 +131,7 @@ class Server:
                 DecisionCore = None  # noqa: N806
             if DecisionCore is not None:
                 self.mission.core = DecisionCore.build(sc, self.audit, self.clock)
+                self.mission.core.publish = self.mission.publish
         self.mission.on_message(self._on_message)
         self.audit.append("start", {"scenario": sc.name, "t": 0.0,
                                     "radars": [r.name for r in sc.radars]})
@@ -436,10 +437,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         core = _core()
         pr = await asyncio.to_thread(core.approver.decide, eid, approve, p, s.clock.now(),
                                      body.note if body else "")
-        from skyshield.server.live import proposal_message
-
-        s.broadcaster.publish(proposal_message("decision", pr))
-        cp = s.audit.checkpoint()
+        cp = s.audit.checkpoint()  # the verdict is on disk: its entry is in this checkpoint
         return {"engagement": pr.to_json(), "audit_seq": pr.audit_seq,
                 "checkpoint": cp.to_json()}
 
@@ -580,5 +578,6 @@ def _scene_payload(scenario: Scenario) -> str:
     return json.dumps({
         "scene": _scene_json(build_scene(scenario)), "palette": _palette(),
         "meta": {"classLabels": [CLASS_LABELS[c] for c in CLASSES],
-                 "nations": list(NATIONS), "epoch": scenario.epoch.isoformat()},
+                 "nations": list(NATIONS), "epoch": scenario.epoch.isoformat(),
+                 "scenario": scenario.name},
     }, separators=(",", ":"), default=lambda v: v.item())

@@ -70,6 +70,7 @@ class HumanApprover:
     _verdicts: list[tuple[int, bool, float]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     keep: int = 2_000  # decided proposals kept in memory (the database keeps them all)
+    core_timeout_s: float = float("inf")  # the Decider's own approval timeout [s]
 
     # ---------------------------------------------------------- Approver protocol
     def request(self, requests: Any) -> None:
@@ -84,7 +85,7 @@ class HumanApprover:
                     id=int(requests.id[i]), nation=nation, aircraft=int(requests.aircraft[i]),
                     track=int(requests.track[i]), weapon=str(explained[i].get("weapon", "")),
                     t_asked=float(requests.t),
-                    deadline=float(requests.t) + self.window_s.get(nation, 120.0),
+                    deadline=float(requests.t) + self._window(nation),
                     explanation=explained[i])
                 p.audit_seq = self.record("proposal", p, {})
                 self.proposals[p.id] = p
@@ -95,9 +96,12 @@ class HumanApprover:
 
         with self.lock:
             for p in self.proposals.values():
-                if p.state == "pending" and t >= p.deadline:
+                if p.state == "pending" and self._expired(p, t):
                     p.state, p.t_decided = "expired", t
                     p.audit_seq = self.record("expiry", p, {})
+                    if self._window(p.nation) < self.core_timeout_s:
+                        # the core would wait longer: tell it (as a refusal) now
+                        self._verdicts.append((p.id, False, t))
             got, self._verdicts = self._verdicts, []
             self._forget()
         if not got:
@@ -137,7 +141,7 @@ class HumanApprover:
                                 f"decide a {p.nation} engagement", 403)
             if p.state != "pending":
                 raise DecisionError(f"engagement {proposal_id} is already {p.state}")
-            if t >= p.deadline:
+            if self._expired(p, t):
                 p.state, p.t_decided = "expired", t
                 p.audit_seq = self.record("expiry", p, {})
                 raise DecisionError(f"engagement {proposal_id} expired at t={p.deadline:.0f} s")
@@ -151,6 +155,13 @@ class HumanApprover:
                 raise
             self._verdicts.append((p.id, approve, t))
             return p
+
+    def _window(self, nation: str) -> float:
+        return self.window_s.get(nation, 120.0)
+
+    def _expired(self, p: Proposal, t: float) -> bool:
+        """Past the window, judged as the Decider judges its timeout (same arithmetic)."""
+        return t - p.t_asked >= self._window(p.nation)
 
     def _forget(self) -> None:
         """Bound memory: drop the oldest decided proposals beyond `keep`."""

@@ -34,7 +34,6 @@ from skyshield.model.library import ThreatClass
 from skyshield.model.scenario import Scenario
 from skyshield.picture.tracker import Tracker
 from skyshield.picture.tracks import Tracks
-from skyshield.server.approver import Proposal
 from skyshield.server.audit import AuditLog
 from skyshield.server.clock import ExerciseClock
 from skyshield.world.plots import Plots
@@ -228,8 +227,3 @@ def _assessment_json(a: Any) -> dict[str, Any]:
                              for v in a.t_next_country],
         "heading_for": a.heading_places[:, 0].tolist(), "value": _r(a.value, 2),
     }
-
-
-def proposal_message(kind: str, p: Proposal) -> dict[str, Any]:
-    """A pushed message about an engagement (new proposal or a verdict)."""
-    return {"type": kind, "engagement": p.to_json()}
