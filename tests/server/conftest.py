@@ -163,3 +163,11 @@ def targets_scan(n: int, t: float, sensor: int = 0, sigma_m: float = 100.0, seed
     lat, lon = THEATRE.from_xy(np.c_[x, y])
     return [{"t": t, "sensor": sensor, "lat": float(lat[i]), "lon": float(lon[i]),
              "alt_m": 500.0, "sigma_h_m": sigma_m, "sigma_v_m": 200.0} for i in range(n)]
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Folder for test artefacts (screenshots), gitignored."""
+    out = Path(__file__).resolve().parents[2] / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    return out

@@ -127,6 +127,9 @@ class DecisionCore:
                           stations=forces.stations, keep_out=keep_out,
                           horizon_s=max(HORIZON_S, required_horizon_s(sc)),
                           config=DeciderConfig(approval_timeout_s=timeout))
+        # engagement numbers go on across restarts (one per proposal ever logged)
+        decider.next_request = int(audit.store.query(
+            "SELECT COUNT(*) FROM audit WHERE kind = 'proposal'")[0][0])
         fl = forces.fleet
         squads = forces.squads
         labels = [f"{squads[int(fl.squadron[i])].name} · {squads[int(fl.squadron[i])].base} "
