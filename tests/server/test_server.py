@@ -265,23 +265,23 @@ def test_a_frozen_client_is_dropped_and_never_stalls_the_others(server: ServerPr
 
     async def reader(n_batches: int) -> None:
         url = server.url.replace("http", "ws") + f"/ws/live?token={tok}"
-        async with websockets.connect(url, max_size=None) as ws:
-            async with httpx.AsyncClient(base_url=server.url, headers={
-                    "Authorization": f"Bearer {server.token('feed')}"}) as http:
-                for k in range(n_batches):  # 2000 tracks: pictures of ~200 kB each
-                    await http.post("/api/plots", json={"plots": targets_scan(
-                        2000, T0 + 3000 + 2 * k, sensor=0, seed=k, lat0=48.5)})
-                    while True:
-                        try:
-                            got.append(_seq(await asyncio.wait_for(ws.recv(), 0.05)))
-                        except TimeoutError:
-                            break
-                end = time.monotonic() + 3
-                while time.monotonic() < end:
+        auth = {"Authorization": f"Bearer {server.token('feed')}"}
+        async with websockets.connect(url, max_size=None) as ws, httpx.AsyncClient(
+                base_url=server.url, headers=auth) as http:
+            for k in range(n_batches):  # 2000 tracks: pictures of ~200 kB each
+                await http.post("/api/plots", json={"plots": targets_scan(
+                    2000, T0 + 3000 + 2 * k, sensor=0, seed=k, lat0=48.5)})
+                while True:
                     try:
-                        got.append(_seq(await asyncio.wait_for(ws.recv(), 0.3)))
+                        got.append(_seq(await asyncio.wait_for(ws.recv(), 0.05)))
                     except TimeoutError:
                         break
+            end = time.monotonic() + 3
+            while time.monotonic() < end:
+                try:
+                    got.append(_seq(await asyncio.wait_for(ws.recv(), 0.3)))
+                except TimeoutError:
+                    break
 
     try:
         asyncio.run(reader(40))
