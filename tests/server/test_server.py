@@ -349,3 +349,24 @@ def test_postgres_backend(server_factory, pg_url: str, tmp_path: Path) -> None:
     s.stop()
     r = _verify_cli(pg_url, "--key", str(s.key))
     assert r.returncode == 0 and "entries verify" in r.stdout, r.stdout + r.stderr
+
+
+def test_feed_plays_a_raid_into_the_server(server: ServerProcess, tmp_path: Path) -> None:
+    """`skyshield feed` (bounded: 1 scenario minute at x20) posts the raid's plots."""
+    r = subprocess.run(
+        [sys.executable, "-m", "skyshield.cli", "feed", "western-night", "--to", server.url,
+         "--speed", "20", "--start", "04:20", "--minutes", "1", "--user", "feed",
+         "--password", "feed-secret"],
+        env=env(), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    n = int(r.stdout.split("fed ")[1].split(" plots")[0].replace(",", ""))
+    assert n > 20 and "(0 refused" in r.stdout
+    with server.client("obs") as c:
+        clock = c.get("/api/clock").json()
+        assert clock["rate"] == 20.0 and 15_600 <= clock["t"] <= 15_600 + 600
+        assert c.get("/api/ingest").json()["accepted"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "skyshield.cli", "feed", "western-night", "--to", server.url,
+         "--minutes", "1", "--user", "feed", "--password", "wrong"],
+        env=env(), capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert bad.returncode == 1 and "refused" in bad.stderr

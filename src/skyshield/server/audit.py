@@ -183,9 +183,11 @@ class AuditLog:
         return len(self.tree)
 
     def append(self, kind: str, payload: dict[str, Any],
-               extra: Callable[[int], Sequence[tuple[str, Sequence[Any]]]] | None = None
-               ) -> tuple[int, Checkpoint]:
-        """Append an entry, committed with `extra(seq)` side-table rows; (seq, checkpoint)."""
+               extra: Callable[[int], Sequence[tuple[str, Sequence[Any]]]] | None = None,
+               durable: bool = True) -> tuple[int, Checkpoint]:
+        """Append an entry, committed with `extra(seq)` side-table rows; (seq, checkpoint).
+
+        Returns once the entry is committed (and, if `durable`, on disk)."""
         if kind not in KINDS:
             raise ValueError(f"unknown audit kind {kind!r}")
         with self.lock:
@@ -197,7 +199,7 @@ class AuditLog:
             sig = self.key.sign(Checkpoint.text(self.origin, seq + 1, root))
             try:
                 self.store.append_audit(AuditRow(seq, kind, data, root, sig),
-                                        extra(seq) if extra else ())
+                                        extra(seq) if extra else (), durable)
             except BaseException:
                 self.tree.truncate(seq)
                 raise

@@ -64,7 +64,8 @@ def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000,
     if cred is not None:
         announce(f"exercise accounts (names and passwords): {cred}")
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=MAX_BODY_BYTES,
-                ws_ping_interval=20, ws_ping_timeout=20, timeout_graceful_shutdown=3)
+                ws_ping_interval=20, ws_ping_timeout=20, timeout_graceful_shutdown=3,
+                ws_per_message_deflate=False)  # one compression per client costs more than it saves
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,10 @@ Tables:
   approvals, denials and expiries, the same facts as their audit entries, for queries;
 - ``users(name, nation, role, hash)``: operator accounts (argon2 hashes, never passwords);
 - ``meta(key, value)``: small settings (the log's public key, its origin).
+
+Plot batches are committed without waiting for the disk (``synchronous=NORMAL`` /
+``synchronous_commit=off`` for that transaction: they survive a killed server, and reach
+the disk with the next durable commit); everything else waits for the disk.
 """
 
 from __future__ import annotations
@@ -74,10 +78,16 @@ class Store:
         return sql if self.paramstyle == "?" else sql.replace("?", "%s")
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
-        """A cursor inside one committed transaction (rolled back on error)."""
+    def transaction(self, durable: bool = True) -> Iterator[Any]:
+        """A cursor inside one committed transaction (rolled back on error).
+
+        `durable`: the commit is flushed to disk before it returns (fsync); otherwise it
+        survives a killed process but may wait for the next durable commit to reach the
+        disk (used for plot batches; approvals and every decision are durable).
+        """
         with self.lock:
             conn = self._conn()
+            self._sync(conn, durable)
             cur = conn.cursor()
             try:
                 yield _Cursor(cur, self._sql)
@@ -87,6 +97,9 @@ class Store:
                 raise
             finally:
                 cur.close()
+
+    def _sync(self, conn: Any, durable: bool) -> None:  # pragma: no cover - overridden
+        """Set the durability of the next commit."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Rows of a read-only query."""
@@ -105,10 +118,10 @@ class Store:
             for stmt in SCHEMA:
                 cur.execute(stmt.format(blob=blob))
 
-    def append_audit(self, row: AuditRow, extra: Sequence[tuple[str, Sequence[Any]]] = ()
-                     ) -> None:
+    def append_audit(self, row: AuditRow, extra: Sequence[tuple[str, Sequence[Any]]] = (),
+                     durable: bool = True) -> None:
         """Append one audit entry and its side tables in one committed transaction."""
-        with self.transaction() as cur:
+        with self.transaction(durable) as cur:
             cur.execute("INSERT INTO audit (seq, kind, data, root, sig) VALUES (?, ?, ?, ?, ?)",
                         (row.seq, row.kind, row.data, row.root, row.sig))
             for sql, params in extra:
@@ -191,6 +204,11 @@ class SQLiteStore(Store):
     def _conn(self) -> Any:
         return _SQLiteTx(self.conn)
 
+    def _sync(self, conn: Any, durable: bool) -> None:
+        if durable != getattr(self, "_durable", True):
+            self.conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        self._durable = durable
+
     def close(self) -> None:
         """Close the connection."""
         with self.lock:
@@ -235,6 +253,10 @@ class PostgresStore(Store):
 
     def _conn(self) -> Any:
         return self.conn
+
+    def _sync(self, conn: Any, durable: bool) -> None:
+        if not durable:  # this transaction only (SET LOCAL); the default commits are synchronous
+            conn.execute("SET LOCAL synchronous_commit = off")
 
     def close(self) -> None:
         """Close the connection."""
