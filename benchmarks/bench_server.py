@@ -220,6 +220,7 @@ def tracker_reference(per: int, n_batches: int = 8) -> float:
 def approvals(n: int, rounds: int, work: Path) -> dict:
     """Approvals per second through the real approval path, disk vs memory, interleaved."""
     from skyshield.decide.approve import Requests
+
     from skyshield.model.loader import load_scenario
     from skyshield.picture.tracks import Tracks
     from skyshield.server.audit import AuditLog, load_or_create_key
