@@ -78,7 +78,8 @@ def start_server(work: Path) -> tuple[subprocess.Popen, str]:
         [sys.executable, "-m", "skyshield.cli", "serve", "western-night", "--port", str(port),
          "--db", str(work / "bench.db"), "--users", str(work / "users.json"),
          "--max-requests", "10000", "--max-plots", "10000000"],
-        cwd=work, env=env, stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT)
+        cwd=work, env=env, stdout=open(work / "server.log", "w"),  # noqa: SIM115 - its lifetime
+        stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + 120
     while time.monotonic() < end:
@@ -280,7 +281,8 @@ def main() -> None:
           f"per scan, every {SCAN_S:g} s), {res['clients']} WebSocket clients, loopback")
     print(f"  live  plot-in -> picture-out latency over {len(live)} (client, batch) samples of "
           f"{res['live_batches']} batches: median {med * 1e3:.0f} ms, p99 {p99 * 1e3:.0f} ms "
-          f"= {p99 / GOAL_P99_S:.2f} x the 200 ms goal ({'met' if p99 <= GOAL_P99_S else 'NOT met'})")
+          f"= {p99 / GOAL_P99_S:.2f} x the 200 ms goal "
+          f"({'met' if p99 <= GOAL_P99_S else 'NOT met'})")
     print(f"  live  server CPU per batch {res['live_cpu_per_batch'] * 1e3:.0f} ms (ingest, "
           f"audit, picture, 20 sends, decisions) = {res['live_cpu_per_batch'] / ref:.1f} x the "
           f"tracker alone on the same batch ({ref * 1e3:.1f} ms CPU, reference)")
