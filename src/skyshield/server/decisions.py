@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from skyshield.contracts import AIRBORNE
+from skyshield.decide.assess import assess_tracks
 from skyshield.decide.decider import Decider, DeciderConfig
 from skyshield.decide.explain import explain_pairs
 from skyshield.decide.roe import compile_rules, required_horizon_s
@@ -103,7 +104,7 @@ class DecisionCore:
     weapon_names: list[str]
     events: _Events
     publish: Callable[[dict[str, Any]], Any] = lambda m: None
-    _ctx: tuple[Tracks, Any] | None = None
+    _ctx: tuple[Tracks, Any, float] | None = None  # this step's picture and assessment
     t_last: float = 0.0
     history: list[dict[str, Any]] = field(default_factory=list)
 
@@ -147,7 +148,7 @@ class DecisionCore:
         w = self.world
         w.sync(t)
         w.resolve_shots(t)
-        self._ctx = (tracks, assessment)
+        self._ctx = (tracks, assessment, tracks_t)
         own = w.own_forces(t, self.on_alert)
         orders = self.decider.step(tracks, own, t, tracks_t=tracks_t)
         msgs = self._orders(orders, t)
@@ -192,8 +193,10 @@ class DecisionCore:
     def _explain(self, requests: Any) -> list[dict[str, Any]]:
         """What the operator is shown for each request: the track's assessment, the rule
         that allows the engagement (and any other rule that would fail), the aircraft."""
-        tracks, a = self._ctx if self._ctx else (Tracks.empty(), None)
+        tracks, _, tt = self._ctx if self._ctx else (Tracks.empty(), None, 0.0)
         fl = self.world.fleet
+        want = np.asarray(requests.track, np.int64)  # assessed now, on this step's picture
+        a = assess_tracks(tracks.select(np.isin(tracks.number, want)), tt)
         out = []
         for i in range(len(requests)):
             ac, num = int(requests.aircraft[i]), int(requests.track[i])

@@ -52,6 +52,7 @@ class LiveConfig:
 
     picture_period_s: float = 1.0  # longest real time between two pictures [s]
     decide_period_s: float = 5.0  # scenario time between two decision steps [s]
+    assess_period_s: float = 15.0  # scenario time between two assessments of every track [s]
     max_pending_plots: int = 200_000  # plots waiting for the picture before ingest refuses
 
 
@@ -85,6 +86,8 @@ class LiveMission:
     _threads: list[threading.Thread] = field(default_factory=list)
     _last_decide: float = -np.inf
     decide_s: float = 0.0  # CPU time of the last decision step [s]
+    _assessed: Any = None  # the last assessment of every track
+    _last_assess: float = -np.inf
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -206,9 +209,13 @@ class LiveMission:
         """Assess the latest picture, run the decision core, publish what it decided."""
         with self.lock:
             tracks, tracks_t = self.tracks, self.tracks_t
-        a = assess_tracks(tracks, tracks_t) if len(tracks) else None
-        self.assessment = _assessment_json(a) if a is not None else None
-        for msg in self.core.step(tracks, tracks_t, t, a):
+        if t - self._last_assess >= self.config.assess_period_s or t < self._last_assess:
+            # every track, for the operators (the core asks its own questions itself)
+            self._last_assess = t
+            self._assessed = assess_tracks(tracks, tracks_t) if len(tracks) else None
+            a = self._assessed
+            self.assessment = _assessment_json(a) if a is not None else None
+        for msg in self.core.step(tracks, tracks_t, t, self._assessed):
             self.publish(msg)
 
     # ----------------------------------------------------------------- messages
