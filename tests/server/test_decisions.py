@@ -15,7 +15,6 @@ import pytest
 
 from .conftest import ServerProcess, env, targets_scan
 
-pytest.importorskip("skyshield.decide.decider")  # the decision core (issue 9)
 pytestmark = pytest.mark.slow
 
 LVIV_WEST = {"lat0": 49.85, "lon0": 23.95}  # Ukraine, inside POL's 150 km zone

@@ -16,7 +16,6 @@ from .test_decisions import raid
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
-pytest.importorskip("skyshield.decide.decider")  # the decision core (issue 9)
 pytestmark = [
     pytest.mark.browser, pytest.mark.slow,
     pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),

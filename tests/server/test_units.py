@@ -11,6 +11,7 @@ from geographiclib.geodesic import Geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from skyshield.contracts import Plots
 from skyshield.geo.frame import THEATRE
 from skyshield.server.approver import DecisionError, HumanApprover
 from skyshield.server.audit import AuditLog, verify_log
@@ -25,7 +26,6 @@ from skyshield.server.ingest import (
     plots_to_wire,
 )
 from skyshield.server.store import open_store
-from skyshield.world.plots import Plots
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 
@@ -171,7 +171,6 @@ class _Req:
 
 
 def test_only_the_aircrafts_nation_may_decide() -> None:
-    pytest.importorskip("skyshield.decide.approve")  # the decision core (issue 9)
     seen: list[tuple[str, int]] = []
     ap = HumanApprover({"POL": 60.0}, lambda r: [{"weapon": "AIM-9X"}],
                        lambda kind, p, extra: seen.append((kind, p.id)) or len(seen))
@@ -191,7 +190,6 @@ def test_only_the_aircrafts_nation_may_decide() -> None:
 
 
 def test_unanswered_requests_expire_after_the_window() -> None:
-    pytest.importorskip("skyshield.decide.approve")
     seen: list[str] = []
     ap = HumanApprover({"POL": 60.0}, lambda r: [{}], lambda k, p, e: seen.append(k) or 0)
     ap.request(_Req("POL"))

@@ -125,13 +125,10 @@ class Server:
         self.n_sensors = len(sc.radars)
         self.mission = LiveMission(sc, self.audit, self.clock, config=cfg.live)
         if cfg.decisions:
-            try:  # until the decision core (issue 9) is merged
-                from skyshield.server.decisions import DecisionCore
-            except ImportError:
-                DecisionCore = None  # noqa: N806
-            if DecisionCore is not None:
-                self.mission.core = DecisionCore.build(sc, self.audit, self.clock)
-                self.mission.core.publish = self.mission.publish
+            from skyshield.server.decisions import DecisionCore
+
+            self.mission.core = DecisionCore.build(sc, self.audit, self.clock)
+            self.mission.core.publish = self.mission.publish
         self.mission.on_message(self._on_message)
         self.audit.append("start", {"scenario": sc.name, "t": 0.0,
                                     "radars": [r.name for r in sc.radars]})

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from skyshield.contracts import Plots
 from skyshield.model.scenario import Scenario
-from skyshield.world.plots import Plots
 
 __all__ = ["FeedError", "FeedResult", "raid_plots", "run_feed"]
 

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from skyshield.contracts import Plots
 from skyshield.geo.frame import THEATRE
-from skyshield.world.plots import Plots
 
 __all__ = [
     "MAX_BODY_BYTES",

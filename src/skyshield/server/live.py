@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from skyshield.contracts import Plots
 from skyshield.decide.assess import assess_tracks
 from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass
@@ -38,7 +39,6 @@ from skyshield.picture.tracker import Tracker
 from skyshield.picture.tracks import Tracks
 from skyshield.server.audit import AuditLog
 from skyshield.server.clock import ExerciseClock
-from skyshield.world.plots import Plots
 
 __all__ = ["LiveConfig", "LiveMission"]
 
