@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from skyshield.decide.approve import Decisions, Requests
 from skyshield.server.auth import AuthError, Principal
 
 __all__ = ["DecisionError", "HumanApprover", "Proposal"]
@@ -73,7 +74,7 @@ class HumanApprover:
     core_timeout_s: float = float("inf")  # the Decider's own approval timeout [s]
 
     # ---------------------------------------------------------- Approver protocol
-    def request(self, requests: Any) -> None:
+    def request(self, requests: Requests) -> None:
         """File the core's requests as proposals (audited), each in its nation's queue."""
         if requests is None or len(requests) == 0:
             return
@@ -90,10 +91,8 @@ class HumanApprover:
                 p.audit_seq = self.record("proposal", p, {})
                 self.proposals[p.id] = p
 
-    def decisions(self, t: float) -> Any:
+    def decisions(self, t: float) -> Decisions:
         """Verdicts given since the last call; pending proposals past their deadline expire."""
-        from skyshield.decide.approve import Decisions
-
         with self.lock:
             for p in self.proposals.values():
                 if p.state == "pending" and self._expired(p, t):

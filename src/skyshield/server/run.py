@@ -100,6 +100,10 @@ def verify_db(db: str, key: Path | None = None, checkpoints: list[Path] | None =
     """
     from skyshield.server.audit import public_pem
 
+    if "://" not in db or db.startswith("sqlite:///"):
+        path = Path(db.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise FileNotFoundError(f"no database {path}")
     store = open_store(db)
     try:
         key_path = key or default_key_path(db)
