@@ -228,3 +228,30 @@ def test_sqlite_store_is_wal_and_durable(tmp_path) -> None:
 
 def test_postgres_store(pg_url: str, tmp_path) -> None:
     _exercise_store(pg_url, tmp_path)
+
+
+# ---------------------------------------------------------------------------- CLI errors
+def test_serve_refuses_bad_databases_and_account_files(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from skyshield.cli import app
+
+    run = CliRunner()
+    r = run.invoke(app, ["serve", "western-night", "--db", "postgresql://x:y@127.0.0.1:1/none",
+                         "--key", str(tmp_path / "k.key")])
+    assert r.exit_code == 1 and "cannot connect to PostgreSQL" in r.output
+    assert "y@" not in r.output  # the password is not echoed
+    bad = tmp_path / "users.json"
+    bad.write_text('[{"name": "pl", "role": "operator"}]')
+    r = run.invoke(app, ["serve", "western-night", "--db", str(tmp_path / "s.db"), "--users",
+                         str(bad), "--key", str(tmp_path / "k.key")])
+    assert r.exit_code == 1 and "account 1 needs name, password and role" in r.output
+    bad.write_text('[{"name": "x", "password": "p", "role": "operator", "nation": "HUN"}]')
+    r = run.invoke(app, ["serve", "western-night", "--db", str(tmp_path / "s.db"), "--users",
+                         str(bad), "--key", str(tmp_path / "k.key")])
+    assert r.exit_code == 1 and "needs a nation of the coalition" in r.output
+    r = run.invoke(app, ["serve", "western-night", "--db", "mysql://x", "--key",
+                         str(tmp_path / "k.key")])
+    assert r.exit_code == 1 and "unknown database URL" in r.output
+    r = run.invoke(app, ["audit", "verify", str(tmp_path / "missing.db")])
+    assert r.exit_code == 2 and "no database" in r.output

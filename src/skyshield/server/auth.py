@@ -202,6 +202,26 @@ def load_users_file(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def check_accounts(accounts: list[dict[str, Any]], nations: list[str]) -> None:
+    """Refuse accounts a server could not create: unknown role, an operator without a
+    coalition nation, an empty password, a name given twice (ValueError naming it)."""
+    seen: set[str] = set()
+    for i, a in enumerate(accounts, 1):
+        name = a.get("name")
+        where = f"account {i} ({name!r})"
+        if a.get("role") not in ROLES:
+            raise ValueError(f"{where}: role {a.get('role')!r}, expected one of "
+                             f"{', '.join(ROLES)}")
+        if a["role"] == "operator" and a.get("nation") not in nations:
+            raise ValueError(f"{where}: an operator needs a nation of the coalition "
+                             f"({', '.join(nations)}), not {a.get('nation')!r}")
+        if not a.get("password"):
+            raise ValueError(f"{where}: empty password")
+        if name in seen:
+            raise ValueError(f"{where}: the name is given twice")
+        seen.add(name)
+
+
 def exercise_accounts(nations: list[str]) -> list[dict[str, Any]]:
     """One operator per coalition nation, a coordinator, an observer and a feed, with
     random passwords (written once to a 0600 file by the server for the exercise staff)."""

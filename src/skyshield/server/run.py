@@ -31,10 +31,17 @@ def prepare_accounts(store: Store, scenario: Scenario, users_file: Path | None,
     operator per coalition nation, a coordinator, an observer and a feed, with random
     passwords written (mode 0600) to `credentials_out`. Otherwise: none (kept as they are).
     """
-    from skyshield.server.auth import exercise_accounts, load_users_file, write_private_json
+    from skyshield.server.auth import (
+        check_accounts,
+        exercise_accounts,
+        load_users_file,
+        write_private_json,
+    )
 
     if users_file is not None:
-        return load_users_file(users_file), None
+        accounts = load_users_file(users_file)
+        check_accounts(accounts, [m.nation for m in scenario.coalition])
+        return accounts, None
     if store.query("SELECT COUNT(*) FROM users")[0][0]:
         return [], None
     acc = exercise_accounts([m.nation for m in scenario.coalition])
