@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -69,6 +69,10 @@ class ServerConfig:
     token_ttl_s: float | None = None
     send_timeout_s: float = 2.0  # a WebSocket send longer than this drops the client [s]
     decisions: bool = True  # run the decision core (False: picture only)
+    # started with the server, each given the running `Server` (its `.mission` has
+    # `ingest(plots)` and `on_message(hook)`): e.g. an ASTERIX listener, a CoT sender;
+    # each may return a callable that stops it
+    on_start: list[Callable[[Any], Callable[[], Any] | None]] = field(default_factory=list)
 
 
 class LoginIn(BaseModel):
@@ -169,10 +173,15 @@ def create_app(cfg: ServerConfig) -> FastAPI:
                     await asyncio.to_thread(srv.audit.write_checkpoint_file)
 
         task = asyncio.create_task(checkpoints())
+        stops = [f(srv) for f in cfg.on_start]
         try:
             yield
         finally:
             task.cancel()
+            for stop in stops:
+                if callable(stop):
+                    with contextlib.suppress(Exception):
+                        stop()
             srv.mission.stop()
             with contextlib.suppress(OSError):
                 srv.audit.write_checkpoint_file()
