@@ -255,3 +255,37 @@ def test_serve_refuses_bad_databases_and_account_files(tmp_path) -> None:
     assert r.exit_code == 1 and "unknown database URL" in r.output
     r = run.invoke(app, ["audit", "verify", str(tmp_path / "missing.db")])
     assert r.exit_code == 2 and "no database" in r.output
+
+
+def test_on_start_seam_feeds_plots_in_and_reads_messages_out(tmp_path) -> None:
+    """What an ASTERIX listener or a CoT sender does: ingest Plots, hook the messages."""
+    import time
+
+    from starlette.testclient import TestClient
+
+    from skyshield.model.loader import load_scenario
+    from skyshield.server.app import ServerConfig, create_app
+
+    got: list[dict] = []
+    stopped: list[bool] = []
+
+    def plug(srv):  # noqa: ANN001, ANN202
+        srv.mission.on_message(got.append)
+        xyz = THEATRE.to_xyz(50.0, 24.0, 500.0).reshape(1, 3)
+        srv.mission.ingest(Plots.from_arrays(1.0, 0, xyz, np.diag([1e4, 1e4, 4e4])[None]),
+                           source="asterix:test")
+        return lambda: stopped.append(True)
+
+    cfg = ServerConfig(scenario=load_scenario("western-night"),
+                       store=open_store(tmp_path / "s.db"), key_path=tmp_path / "s.key",
+                       decisions=False, on_start=[plug])
+    with TestClient(create_app(cfg)) as c:
+        end = time.monotonic() + 20
+        while not any(m["type"] == "picture" for m in got) and time.monotonic() < end:
+            time.sleep(0.1)
+        assert c.get("/api/audit/checkpoint").json()["size"] >= 2  # start + the batch
+    assert any(m["type"] == "picture" for m in got) and stopped == [True]
+    rows = open_store(tmp_path / "s.db").audit_rows()
+    import json
+
+    assert json.loads(rows[1].data)["source"] == "asterix:test"
