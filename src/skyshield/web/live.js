@@ -85,7 +85,10 @@
     S.seq = st.seq;
     setClock(st.clock);
     S.engagements.clear();
-    for (const e of st.engagements || []) S.engagements.set(e.id, e);
+    $("timeline").innerHTML = "";
+    S.timeline = [];
+    for (const e of (st.engagements || []).slice().sort((a, b) => a.id - b.id))
+      onEngagement("proposal", e); // the timeline so far, rebuilt from the engagements
     S.tl = new LiveTimeline(Math.max(1, st.clock.rate), 120);
     onPicture(st.picture);
     renderQueue();
