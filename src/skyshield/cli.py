@@ -478,6 +478,113 @@ def study(
     out.print(f"study folder: [bold]{out_dir}[/bold]")
     if report:
         out.print(f"report: [bold]{build_study_report(out_dir)}[/bold]")
+# --------------------------------------------------------------------- live server
+@app.command(help=(
+    "Run the live coordination server for a scenario: one shared air picture from the "
+    "plots fed to it, the simulation's decision core proposing engagements, each nation's "
+    "operators approving their own on the page at http://HOST:PORT/ (API docs at /docs), "
+    "every decision in a signed, tamper-evident audit log. Without --users, an account per "
+    "coalition nation (plus coordinator, observer and feed) is created with random "
+    "passwords, written to a file beside the key."))
+def serve(
+    scenario: ScenarioArg,
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
+    db: Annotated[str, typer.Option(
+        help="database: a SQLite file (WAL mode) or postgresql://user:pass@host/db")
+    ] = "skyshield-server.db",
+    key: Annotated[Path | None, typer.Option(
+        help="Ed25519 signing key (PEM; created if missing; default beside the database)")
+    ] = None,
+    users: Annotated[Path | None, typer.Option(
+        help="accounts file (JSON/YAML list of name, password, role, nation)")] = None,
+    speed: Annotated[float, typer.Option(
+        help="exercise clock rate (a feed may set it too)", min=0.01, max=100)] = 1.0,
+    max_requests: Annotated[float, typer.Option(
+        help="per-client limit: requests per second", min=0.1)] = 50.0,
+    max_plots: Annotated[float, typer.Option(
+        help="per-client limit: plots per second", min=1)] = 50_000.0,
+    send_timeout: Annotated[float, typer.Option(
+        help="a WebSocket client whose send takes longer is dropped [s]", min=0.05)] = 2.0,
+) -> None:
+    from skyshield.server.run import serve as run_server
+    from skyshield.server.store import StoreError
+
+    sc = _load(scenario)
+    try:
+        run_server(sc, host=host, port=port, db=db, key=key, users=users, speed=speed,
+                   limits=(max_requests, max_plots), send_timeout_s=send_timeout,
+                   announce=lambda m: err.print(m, highlight=False, markup=False))
+    except (StoreError, ValueError, OSError) as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@app.command(help=(
+    "Play a simulated raid's radar plots into a running server, as a live exercise feed: "
+    "the scenario's threats fly their routes, its radars scan them, and each scan's plots "
+    "are posted when the server's exercise clock reaches their time (set to --speed). "
+    "Stops after --minutes of scenario time or --max-plots plots."))
+def feed(
+    source: Annotated[str, typer.Argument(help="a run folder or a scenario (file or name)")],
+    to: Annotated[str, typer.Option("--to", help="server URL, e.g. http://127.0.0.1:8000")],
+    speed: Annotated[float, typer.Option(help="exercise clock rate", min=0.01, max=100)] = 10.0,
+    start: Annotated[str | None, typer.Option(
+        help="scenario time to start at, HH:MM (default: the first detection)")] = None,
+    minutes: Annotated[float, typer.Option(help="scenario minutes to play", min=0.1)] = 60.0,
+    max_plots: Annotated[int, typer.Option(help="stop after this many plots", min=1)
+                         ] = 1_000_000,
+    user: Annotated[str, typer.Option(help="sensor account")] = "feed",
+    password: Annotated[str | None, typer.Option(
+        envvar="SKYSHIELD_PASSWORD", help="its password (default: from --credentials)")] = None,
+    credentials: Annotated[Path | None, typer.Option(
+        help="the server's generated accounts file")] = None,
+) -> None:
+    from skyshield.server.feed import FeedError, run_feed
+
+    try:
+        n = run_feed(source, to, speed=speed, start_s=None if start is None else _parse_at(start),
+                     minutes=minutes, max_plots=max_plots, user=user, password=password,
+                     credentials=credentials, load=_load,
+                     say=lambda m: err.print(m, highlight=False, markup=False))
+    except FeedError as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(1) from None
+    out.print(f"fed {n.plots:,} plots in {n.batches:,} batches "
+              f"({n.rejected:,} refused by the server)", highlight=False)
+
+
+audit_app = typer.Typer(help="The live server's audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    db: Annotated[str, typer.Argument(help="the server's database (file or postgresql://...)")],
+    key: Annotated[Path | None, typer.Option(
+        help="the server's key file or its pinned public key (default: beside the database)")
+    ] = None,
+    checkpoint: Annotated[list[Path] | None, typer.Option(
+        help="a checkpoint kept outside the database (e.g. by a nation's client)")] = None,
+) -> None:
+    """Check the whole audit log: every entry against its signed root, and the
+    checkpoints kept outside; names the first entry changed, removed, inserted or moved."""
+    from skyshield.server.run import verify_db
+    from skyshield.server.store import StoreError
+
+    try:
+        rep = verify_db(db, key, checkpoint)
+    except (StoreError, ValueError, OSError) as e:
+        err.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    if rep.ok:
+        out.print(f"[green]OK[/green] {rep.entries:,} entries verify"
+                  f" ({rep.checkpoints} outside checkpoint{'s' if rep.checkpoints != 1 else ''}"
+                  " consistent)", highlight=False)
+        return
+    for f in rep.findings:
+        err.print(f"[red]TAMPERED[/red] {f}", highlight=False)
+    raise typer.Exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover
