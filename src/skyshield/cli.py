@@ -393,5 +393,51 @@ def roe_explain(
     out.print(expl)
 
 
+# ------------------------------------------------------------------ interoperability
+
+class ExportFormat(StrEnum):
+    """File formats of `skyshield export`."""
+
+    geojson = "geojson"
+    czml = "czml"
+
+
+def _run_dir(run_dir: Path) -> None:
+    """Exit with a clear message unless `run_dir` is a run folder."""
+    if not (run_dir / "scenario.yaml").is_file() or not (run_dir / "trajectories.parquet"
+                                                          ).is_file():
+        err.print(f"[red]error:[/red] {run_dir} is not a run folder (expected scenario.yaml and "
+                  "trajectories.parquet, as `skyshield simulate --out DIR` writes)")
+        raise typer.Exit(1)
+
+
+@app.command(help=(
+    "Export a finished run for GIS tools (GeoJSON) or a Cesium globe (CZML).\n\n"
+    "GeoJSON (RFC 7946, WGS84 lon/lat/alt): threat tracks, aircraft tracks (one line per "
+    "sortie), kills, debris points, NATO crossings and impacts, each with its properties. "
+    "CZML: every threat and aircraft with time-dynamic interpolated positions from the "
+    "scenario's epoch, their trails, and kills; open it in any CesiumJS viewer.\n\n"
+    "Example: [bold]skyshield export runs/western-night-seed7 --format czml[/bold]"))
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `skyshield simulate`")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="geojson or czml")
+                   ] = ExportFormat.geojson,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="output file (default: RUN_DIR/run.geojson or run.czml)")] = None,
+) -> None:
+    """Export a run folder as GeoJSON or CZML (see the help above)."""
+    _run_dir(run_dir)
+    if fmt is ExportFormat.geojson:
+        from skyshield.interop.geojson import write_geojson as write
+    else:
+        from skyshield.interop.czml import write_czml as write
+    try:
+        path = write(run_dir, out_file)
+    except OSError as e:
+        err.print(f"[red]error:[/red] cannot write {out_file or run_dir}: {e.strerror or e}")
+        raise typer.Exit(1) from None
+    out.print(f"wrote [bold]{path}[/bold] ({path.stat().st_size / 1e6:.1f} MB)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
