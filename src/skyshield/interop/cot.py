@@ -46,6 +46,7 @@ __all__ = [
     "CotSender",
     "aircraft_objects",
     "cot_time",
+    "course_speed",
     "engagement_objects",
     "events_xml",
     "parse_target",
@@ -117,8 +118,8 @@ def _empty() -> CotObjects:
     return CotObjects(s, s, z, z, z, z, z, z, z, s, s, s)
 
 
-def _course_speed(vel_xyz: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-                  frame: TheatreFrame) -> tuple[np.ndarray, np.ndarray]:
+def course_speed(vel_xyz: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                 frame: TheatreFrame = THEATRE) -> tuple[np.ndarray, np.ndarray]:
     """Course (degrees true) and ground speed [m/s] of theatre-frame velocities.
 
     The frame's grid north differs from true north by the meridian convergence; it is
@@ -152,7 +153,7 @@ def track_objects(
     cls = np.asarray(cls, np.int64).reshape(n)
     conf = np.full(n, np.nan) if cls_conf is None else np.asarray(cls_conf, float).reshape(n)
     lat, lon, hae = frame.to_lla(x[:, :3])
-    course, speed = _course_speed(x[:, 3:], lat, lon, frame)
+    course, speed = course_speed(x[:, 3:], lat, lon, frame)
     if P is None:
         ce = np.full(n, UNKNOWN_ERROR_M)
         le = np.full(n, UNKNOWN_ERROR_M)
@@ -233,7 +234,7 @@ def aircraft_objects(
     ids = np.asarray(ids, np.int64).reshape(-1)
     n = ids.size
     lat, lon, hae = frame.to_lla(np.asarray(xyz, float).reshape(n, 3))
-    course, speed = _course_speed(np.asarray(vel, float).reshape(n, 3), lat, lon, frame)
+    course, speed = course_speed(np.asarray(vel, float).reshape(n, 3), lat, lon, frame)
     nation = np.asarray(nation, dtype=object).reshape(n)
     type_name = np.asarray(type_name, dtype=object).reshape(n)
     st = [""] * n if state is None else [str(s) for s in np.asarray(state).reshape(n)]
