@@ -84,12 +84,13 @@ def write_run(out: Path, debris: bool = True, tracks: bool = False) -> Path:
 
     kill = at(0, 1505.0)
     nato_in, nato_out, impact = at(1, 1200.0), at(1, 1800.0), at(1, 2105.0)
+    tn = 100 if tracks else 0  # the engaged track's number (threat 0's)
     ev = pd.DataFrame([
-        dict(t=1000.0, kind="approval_request", threat=-1, aircraft=0, track=0, nation="POL"),
-        dict(t=1100.0, kind="approval", threat=-1, aircraft=0, track=0, nation="POL"),
+        dict(t=1000.0, kind="approval_request", threat=-1, aircraft=0, track=tn, nation="POL"),
+        dict(t=1100.0, kind="approval", threat=-1, aircraft=0, track=tn, nation="POL"),
         dict(t=1200.0, kind="nato_entry", threat=1, aircraft=-1, track=-1, nation="",
              lat=nato_in[0], lon=nato_in[1], alt=nato_in[2], detail="POL"),
-        dict(t=1505.0, kind="kill", threat=0, aircraft=0, track=0, nation="POL", weapon="AIM-9X",
+        dict(t=1505.0, kind="kill", threat=0, aircraft=0, track=tn, nation="POL", weapon="AIM-9X",
              lat=kill[0], lon=kill[1], alt=kill[2]),
         dict(t=1800.0, kind="nato_exit", threat=1, aircraft=-1, track=-1, nation="",
              lat=nato_out[0], lon=nato_out[1], alt=nato_out[2], value=600.0, detail="POL"),
