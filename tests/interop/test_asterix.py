@@ -78,7 +78,8 @@ async def _loopback(datagrams: list[bytes], sites, t_ref: float, extra=()):
     from skyshield.interop.asterix import listen_udp
 
     got = []
-    ing = await listen_udp("127.0.0.1", 0, sites, EPOCH, lambda: t_ref, got.append)
+    ing = await listen_udp("127.0.0.1", 0, sites, EPOCH, lambda: t_ref,
+                           lambda p, src: got.append(p))
     port = ing.transport.get_extra_info("sockname")[1]
     a, b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket(
         socket.AF_INET, socket.SOCK_DGRAM)
@@ -255,7 +256,7 @@ def test_fuzz_random_and_truncated(sites, valid_datagrams, data) -> None:
     else:
         dg = bytes([data.draw(st.sampled_from([48, 62]))]) + data.draw(st.binary(max_size=200))
     got = []
-    ing = AsterixIngest(sites, EPOCH, lambda: 0.0, got.append, max_rate=1e9)
+    ing = AsterixIngest(sites, EPOCH, lambda: 0.0, lambda p, s: got.append(p), max_rate=1e9)
     ing.datagram_received(dg, ("127.0.0.1", 9))
     assert ing.stats.datagrams == 1
     if kind == "truncated":
@@ -269,7 +270,7 @@ def test_fuzz_random_and_truncated(sites, valid_datagrams, data) -> None:
 def test_flood_is_rate_limited(sites) -> None:
     from skyshield.interop.asterix import AsterixIngest
 
-    ing = AsterixIngest(sites, EPOCH, lambda: 0.0, lambda p: None, max_rate=50.0)
+    ing = AsterixIngest(sites, EPOCH, lambda: 0.0, lambda p, s: None, max_rate=50.0)
     for _ in range(500):
         ing.datagram_received(b"\x30\x00\x05\x00", ("10.0.0.1", 1))
     assert ing.stats.rate_limited["10.0.0.1:1"] >= 400
@@ -285,7 +286,8 @@ def test_feed_udp_on_loopback(sites) -> None:
 
     async def main():
         got = []
-        ing = await listen_udp("127.0.0.1", 0, sites, EPOCH, lambda: 3 * 3600.0, got.append)
+        ing = await listen_udp("127.0.0.1", 0, sites, EPOCH, lambda: 3 * 3600.0,
+                               lambda p, s: got.append(p))
         port = ing.transport.get_extra_info("sockname")[1]
         st_ = await asyncio.to_thread(feed_udp, batches, sites, EPOCH, "127.0.0.1", port,
                                       speed=1e6, max_plots=50)

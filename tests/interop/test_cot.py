@@ -255,3 +255,50 @@ def test_cot_cli_refuses_bad_input(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["cot", str(tmp_path), "--to", "udp://127.0.0.1:9",
                                  "--speed", "0"])
     assert r.exit_code == 2
+
+
+def test_live_publisher_on_server_messages() -> None:
+    """The live hook turns the server's picture / proposal / decision messages into CoT."""
+    from skyshield.interop.cot_live import CotPublisher
+
+    ll = [(50.1, 24.0, 900.0), (49.5, 23.0, 300.0)]
+    xyz = THEATRE.to_xyz([p[0] for p in ll], [p[1] for p in ll], [p[2] for p in ll])
+    picture = {
+        "type": "picture", "t": 120.0,
+        "tracks": {"number": [12, 13], "lat": [p[0] for p in ll], "lon": [p[1] for p in ll],
+                   "alt": [p[2] for p in ll], "vx": [0.0, 50.0], "vy": [-100.0, 0.0],
+                   "cls": [0, 2], "cls_conf": [0.9, 0.7], "sigma_m": [300.0, 200.0]},
+        "assessment": {"number": [13], "p_nato": [0.4], "next_country": ["POL"],
+                       "t_next_country_s": [600.0], "heading_for": ["Rzeszów"]},
+        "aircraft": {"id": [0, 1], "nation": ["POL", "ROU"], "lat": [50.3, 47.0],
+                     "lon": [23.1, 26.0], "alt": [8000.0, 0.0], "label": ["F-16", "F-16"],
+                     "airborne": [True, False]},
+    }
+    del xyz
+    s, got, stop, th = _udp_receiver()
+    pub = CotPublisher(f"udp://127.0.0.1:{s.getsockname()[1]}", EPOCH, prefix="live")
+    pub({"type": "proposal", "engagement": {"id": 5, "nation": "POL", "aircraft": 0,
+                                            "track": 12, "state": "pending"}})
+    pub(picture)
+    pub({"type": "decision", "engagement": {"id": 5, "nation": "POL", "aircraft": 0,
+                                            "track": 12, "state": "approved"}})
+    pub(picture)
+    pub.close()
+    for _ in range(50):
+        if len(got) >= 7:
+            break
+        threading.Event().wait(0.05)
+    stop.set()
+    th.join()
+    s.close()
+    events = [check_event(g) for g in got]
+    uids = [e.get("uid") for e in events]
+    # first picture: 2 tracks, 1 airborne aircraft, 1 pending line; second: no line
+    assert uids == ["live.track.12", "live.track.13", "live.aircraft.0",
+                    "live.engagement.12.0", "live.track.12", "live.track.13", "live.aircraft.0"]
+    assert _dt(events[0].get("time")) == EPOCH + timedelta(seconds=120)
+    assert float(events[0].find("point").get("lat")) == pytest.approx(50.1, abs=1e-6)
+    remarks = events[1].find("detail/remarks").text
+    assert "enters POL in 10.0 min" in remarks and "0.40" in remarks and "Rzeszów" in remarks
+    assert events[1].get("type") == "a-h-A-W-M"
+    assert float(events[0].find("point").get("ce")) == pytest.approx(300 / np.sqrt(2), abs=0.1)

@@ -440,10 +440,11 @@ class IngestStats:
     rate_limited: Counter = field(default_factory=Counter)  # source -> datagrams dropped
     unknown_source: int = 0  # records from an undeclared SAC/SIC
     oversized: int = 0
+    refused: int = 0  # plots the sink refused (OverflowError: the picture is behind)
 
 
 class AsterixIngest(asyncio.DatagramProtocol):
-    """UDP ingest: each datagram decoded to `Plots` and handed to `sink`; bad ones dropped.
+    """UDP ingest: each datagram decoded to `Plots` and handed to `sink(plots, source)`.
 
     A malformed datagram (bad framing, record or value) is counted against its source
     address and dropped whole, never reaching `sink`. Each source may send at most
@@ -452,7 +453,7 @@ class AsterixIngest(asyncio.DatagramProtocol):
     """
 
     def __init__(self, sites: RadarSites, epoch: datetime, clock: Callable[[], float],
-                 sink: Callable[[Plots], Any], max_rate: float = 2_000.0,
+                 sink: Callable[[Plots, str], Any], max_rate: float = 2_000.0,
                  max_bytes: int = 65_507) -> None:
         self.sites = sites
         self.epoch = epoch
@@ -498,8 +499,12 @@ class AsterixIngest(asyncio.DatagramProtocol):
         self.stats.unknown_source += d.unknown_source
         self.stats.tracks += int(d.tracks["number"].size)
         if len(d.plots):
+            try:
+                self.sink(d.plots, f"asterix:{src}")
+            except OverflowError:  # the picture is behind: dropped, counted, not fatal
+                self.stats.refused += len(d.plots)
+                return
             self.stats.plots += len(d.plots)
-            self.sink(d.plots)
 
     def close(self) -> None:
         """Stop listening."""
@@ -508,7 +513,7 @@ class AsterixIngest(asyncio.DatagramProtocol):
 
 
 async def listen_udp(host: str, port: int, sites: RadarSites, epoch: datetime,
-                     clock: Callable[[], float], sink: Callable[[Plots], Any], **kw: Any
+                     clock: Callable[[], float], sink: Callable[[Plots, str], Any], **kw: Any
                      ) -> AsterixIngest:
     """Start an `AsterixIngest` on (host, port) in the running event loop; returns it."""
     loop = asyncio.get_running_loop()
