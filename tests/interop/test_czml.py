@@ -87,7 +87,7 @@ def test_document_packet_and_clock(doc: list[dict], run_dir: Path) -> None:
     movers = {p["id"] for p in doc if "path" in p}
     assert movers == {"threat-0", "threat-1", "threat-2", "aircraft-0", "aircraft-1"}
     for p in doc[1:]:
-        assert p["position"].get("epoch", start) == start
+        assert p.get("position", {}).get("epoch", start) == start
 
 
 def test_positions_match_trajectories(doc: list[dict], run_dir: Path) -> None:

@@ -13,6 +13,8 @@ for nothing the published schema test does not already check (docs/design-notes.
 - Samples that linear interpolation in ECEF (what Cesium does with Cartesian samples)
   reproduces within `tol` metres are dropped (`flights.thin`): straight legs cost two.
 - Kills, impacts and NATO entries are static points available from their time on.
+- Country borders (the shipped Natural Earth outlines, simplified to about 1 km) as
+  polylines, so the document reads on a globe without imagery (offline, no Cesium ion).
 """
 
 from __future__ import annotations
@@ -97,7 +99,33 @@ def _entity_packets(fl: Flights, epoch: datetime, tol: float, name: Any, colour:
     return packets
 
 
-def run_czml(run: RunData, tol: float = THIN_TOL_M) -> list[dict]:
+def _border_packets(tol_deg: float = 0.01) -> list[dict]:
+    """Country outlines of the shipped borders as polylines (NATO members brighter)."""
+    from importlib.resources import files
+
+    import shapely
+
+    data = json.loads((files("skyshield") / "data" / "borders.geojson").read_text("utf-8"))
+    packets = []
+    for f in data["features"]:
+        p = f["properties"]
+        geom = shapely.simplify(shapely.geometry.shape(f["geometry"]), tol_deg)
+        polys = getattr(geom, "geoms", [geom])
+        rgba = [159, 176, 200, 255] if p.get("nato_member") else [106, 120, 144, 255]
+        for k, poly in enumerate(polys):
+            ring = np.asarray(poly.exterior.coords)
+            if len(ring) < 4:
+                continue
+            pos = np.c_[np.round(ring[:, :2], 4), np.zeros(len(ring))].ravel().tolist()
+            packets.append({
+                "id": f"border-{p['iso_a3']}-{k}", "name": p["name"],
+                "polyline": {"positions": {"cartographicDegrees": pos}, "width": 1.0,
+                             "arcType": "GEODESIC",
+                             "material": {"solidColor": {"color": {"rgba": rgba}}}}})
+    return packets
+
+
+def run_czml(run: RunData, tol: float = THIN_TOL_M, borders: bool = True) -> list[dict]:
     """The CZML packets of a run (document packet first)."""
     epoch = run.scenario.epoch
     class_col, nation_col = _colours()
@@ -141,6 +169,8 @@ def run_czml(run: RunData, tol: float = THIN_TOL_M) -> list[dict]:
                 "point": {"pixelSize": size, "color": {"rgba": _rgba(col)},
                           "outlineColor": {"rgba": [0, 0, 0, 255]}, "outlineWidth": 1},
             })
+    if borders:
+        packets += _border_packets()
     return packets
 
 
