@@ -537,11 +537,13 @@ class FeedStats:
 
 def feed_udp(batches: Iterable[tuple[float, Plots]], sites: RadarSites, epoch: datetime,
              host: str, port: int, speed: float = 10.0, max_plots: int = 1_000_000,
-             max_wall_s: float = 3_600.0, say: Callable[[str], Any] | None = None
-             ) -> FeedStats:
+             max_wall_s: float = 3_600.0, say: Callable[[str], Any] | None = None,
+             on_start: Callable[[float], Any] | None = None) -> FeedStats:
     """Encode each (t, plots) batch as CAT048 and send it over UDP at `speed` x real time.
 
-    Bounded: stops after `max_plots` plots or `max_wall_s` seconds of real time.
+    `on_start(t)` is called once with the first batch's time before anything is sent (to
+    set the receiver's exercise clock, say). Bounded: stops after `max_plots` plots or
+    `max_wall_s` seconds of real time.
     """
     import socket
 
@@ -553,7 +555,11 @@ def feed_udp(batches: Iterable[tuple[float, Plots]], sites: RadarSites, epoch: d
     t0: float | None = None
     with socket.socket(info[0], socket.SOCK_DGRAM) as sock:
         for t, plots in batches:
-            t0 = t if t0 is None else t0
+            if t0 is None:
+                t0 = t
+                if on_start is not None:
+                    on_start(t)
+                wall0 = time.monotonic()
             due = wall0 + (t - t0) / speed
             if due - wall0 > max_wall_s:
                 break
