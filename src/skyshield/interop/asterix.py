@@ -442,6 +442,13 @@ class IngestStats:
     oversized: int = 0
     refused: int = 0  # plots the sink refused (OverflowError: the picture is behind)
 
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON of the counters."""
+        return {"datagrams": self.datagrams, "plots": self.plots, "tracks": self.tracks,
+                "malformed": dict(self.malformed), "rate_limited": dict(self.rate_limited),
+                "unknown_source": self.unknown_source, "oversized": self.oversized,
+                "refused": self.refused}
+
 
 class AsterixIngest(asyncio.DatagramProtocol):
     """UDP ingest: each datagram decoded to `Plots` and handed to `sink(plots, source)`.
