@@ -23,6 +23,7 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def _samples(fl: Flights, keep: np.ndarray) -> list[list[float]]:
 
 
 def _entity_packets(fl: Flights, epoch: datetime, tol: float, name: Any, colour: Any,
-                    prefix: str, size: int) -> list[dict]:
+                    prefix: str, size: int, describe: Any = None) -> list[dict]:
     if not fl.t.size:
         return []
     keep = thin(fl.t, ecef(fl.lat, fl.lon, np.nan_to_num(fl.alt)), fl.start, fl.stop, tol)
@@ -88,6 +89,7 @@ def _entity_packets(fl: Flights, epoch: datetime, tol: float, name: Any, colour:
         packets.append({
             "id": f"{prefix}-{int(i)}",
             "name": name(int(i)),
+            **({"description": describe(int(i))} if describe is not None else {}),
             "availability": avail[0] if len(avail) == 1 else avail,
             "position": {"epoch": _iso(epoch), "cartographicDegrees": s,
                          "interpolationAlgorithm": "LAGRANGE", "interpolationDegree": 1},
@@ -149,10 +151,26 @@ def run_czml(run: RunData, tol: float = THIN_TOL_M, borders: bool = True) -> lis
     def ac_col(i: int) -> str:
         return nation_col.get(ac.at[i, "nation"] if i in ac.index else "", "#a9b1bd")
 
+    def table(row: Any, cols: tuple[str, ...]) -> str:
+        cells = "".join(f"<tr><th>{c.replace('_', ' ')}</th><td>{escape(str(row[c]))}</td></tr>"
+                        for c in cols if c in row and str(row[c]) not in ("", "nan"))
+        return f"<table>{cells}</table>"
+
+    def th_desc(i: int) -> str:
+        if i not in th.index:
+            return ""
+        return table(th.loc[i], ("type", "cls", "target", "outcome", "by", "weapon",
+                                 "nato_country"))
+
+    def ac_desc(i: int) -> str:
+        return table(ac.loc[i], ("nation", "type", "squadron", "base", "sorties", "kills")
+                     ) if i in ac.index else ""
+
     packets = [doc]
-    packets += _entity_packets(flights(run, "threat"), epoch, tol, th_name, th_col, "threat", 5)
+    packets += _entity_packets(flights(run, "threat"), epoch, tol, th_name, th_col, "threat", 5,
+                               th_desc)
     packets += _entity_packets(flights(run, "aircraft"), epoch, tol, ac_name, ac_col,
-                               "aircraft", 7)
+                               "aircraft", 7, ac_desc)
     ev = run.events
     if len(ev):
         sel = ev[ev["kind"].isin(list(_EVENT_STYLE))]
