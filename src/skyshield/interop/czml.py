@@ -152,7 +152,8 @@ def run_czml(run: RunData, tol: float = THIN_TOL_M, borders: bool = True) -> lis
         return nation_col.get(ac.at[i, "nation"] if i in ac.index else "", "#a9b1bd")
 
     def table(row: Any, cols: tuple[str, ...]) -> str:
-        cells = "".join(f"<tr><th>{c.replace('_', ' ')}</th><td>{escape(str(row[c]))}</td></tr>"
+        label = {"cls": "class", "nato_country": "NATO airspace entered"}
+        cells = "".join(f"<tr><th>{label.get(c, c)}</th><td>{escape(str(row[c]))}</td></tr>"
                         for c in cols if c in row and str(row[c]) not in ("", "nan"))
         return f"<table>{cells}</table>"
 
