@@ -73,8 +73,10 @@ def cesium(artifacts: Path) -> Path:
     except subprocess.TimeoutExpired:
         pytest.skip(f"npm install {CESIUM} took over 10 minutes (registry unreachable?)")
     if r.returncode != 0 or not (built / "Cesium.js").is_file():
-        tail = (r.stderr or r.stdout).strip().splitlines()[-3:]
-        pytest.skip(f"npm install {CESIUM} failed (registry unreachable?): {' | '.join(tail)}")
+        lines = (r.stderr or r.stdout).strip().splitlines()
+        why = [ln for ln in lines if " code " in ln or "errno" in ln or "network" in ln][:3]
+        pytest.skip(f"npm install {CESIUM} failed (registry unreachable?): "
+                    f"{' | '.join(why or lines[-2:])}")
     return built
 
 
