@@ -180,7 +180,8 @@ def replay_cot(
         for t, objs in frames:
             t0 = t if t0 is None else t0
             sleep_until(t_start + (t - t0) / speed)
-            ev = picture_events(epoch, t, [objs], stale_s=stale_s or 3 * 10.0, opex="s-skyshield")
+            ev = picture_events(epoch, t, [objs], stale_s=stale_s or DEFAULT_STALE_S,
+                                opex="s-skyshield")
             stats.events += sender.send(ev)
             stats.frames += 1
             uids.update(u for u, ty in zip(objs.uid, objs.type, strict=True)
