@@ -213,7 +213,7 @@ def _chunks(sensor: np.ndarray, record_bytes: int, max_bytes: int) -> Iterator[n
 def encode_cat048(plots: Plots, sites: RadarSites, epoch: datetime, simulated: bool = True,
                   max_datagram: int = MAX_DATAGRAM) -> EncodeResult:
     """CAT048 datagrams of plots (theatre frame) as their radars would report them."""
-    base, cat048, _ = _lib()
+    _, cat048, _ = _lib()
     res = EncodeResult()
     n = len(plots)
     if n == 0:
@@ -241,7 +241,6 @@ def encode_cat048(plots: Plots, sites: RadarSites, epoch: datetime, simulated: b
     for chunk in _chunks(p.sensor[rows], rec_bytes, max_datagram):
         res.datagrams.append(cat048.create([recs[k] for k in chunk]).unparse().to_bytes())
     res.records = len(recs)
-    del base
     return res
 
 
@@ -347,7 +346,8 @@ def decode(data: bytes | Iterable[bytes], sites: RadarSites, epoch: datetime, t_
         tracks, p62 = _tracks62(r62, sites, epoch, t_ref)
     except AsterixError:
         raise
-    except Exception as e:  # a value libasterix parsed but we cannot use
+    except (ValueError, TypeError, ArithmeticError, IndexError, KeyError, AttributeError
+            ) as e:  # a value libasterix parsed but we cannot use
         raise AsterixError(f"unusable record: {type(e).__name__}: {e}") from None
     return Decoded(Plots.concat([p48, p62]), tracks, unknown, other)
 
