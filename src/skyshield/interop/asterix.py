@@ -49,15 +49,11 @@ from typing import Any
 
 import numpy as np
 
+from skyshield.contracts import Plots
 from skyshield.geo.frame import THEATRE
 from skyshield.geo.geodesy import forward, inverse
 from skyshield.model.scenario import Scenario
 from skyshield.units import FT, NM
-
-try:  # the decision-core branch moves Plots to skyshield.contracts
-    from skyshield.contracts import Plots
-except ImportError:  # pragma: no cover - before that merge
-    from skyshield.world.plots import Plots
 
 __all__ = [
     "CAT062_SIGMA",
