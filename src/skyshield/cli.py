@@ -585,6 +585,99 @@ def audit_verify(
     for f in rep.findings:
         err.print(f"[red]TAMPERED[/red] {f}", highlight=False)
     raise typer.Exit(1)
+# ------------------------------------------------------------------ interoperability
+
+class ExportFormat(StrEnum):
+    """File formats of `skyshield export`."""
+
+    geojson = "geojson"
+    czml = "czml"
+
+
+def _run_dir(run_dir: Path) -> None:
+    """Exit with a clear message unless `run_dir` is a run folder."""
+    if not (run_dir / "scenario.yaml").is_file() or not (run_dir / "trajectories.parquet"
+                                                          ).is_file():
+        err.print(f"[red]error:[/red] {run_dir} is not a run folder (expected scenario.yaml and "
+                  "trajectories.parquet, as `skyshield simulate --out DIR` writes)")
+        raise typer.Exit(1)
+
+
+@app.command(help=(
+    "Export a finished run for GIS tools (GeoJSON) or a Cesium globe (CZML).\n\n"
+    "GeoJSON (RFC 7946, WGS84 lon/lat/alt): threat tracks, aircraft tracks (one line per "
+    "sortie), kills, debris points, NATO crossings and impacts, each with its properties. "
+    "CZML: every threat and aircraft with time-dynamic interpolated positions from the "
+    "scenario's epoch, their trails, and kills; open it in any CesiumJS viewer.\n\n"
+    "Example: [bold]skyshield export runs/western-night-seed7 --format czml[/bold]"))
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `skyshield simulate`")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="geojson or czml")
+                   ] = ExportFormat.geojson,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="output file (default: RUN_DIR/run.geojson or run.czml)")] = None,
+) -> None:
+    """Export a run folder as GeoJSON or CZML (see the help above)."""
+    _run_dir(run_dir)
+    if fmt is ExportFormat.geojson:
+        from skyshield.interop.geojson import write_geojson as write
+    else:
+        from skyshield.interop.czml import write_czml as write
+    try:
+        path = write(run_dir, out_file)
+    except OSError as e:
+        err.print(f"[red]error:[/red] cannot write {out_file or run_dir}: {e.strerror or e}")
+        raise typer.Exit(1) from None
+    out.print(f"wrote [bold]{path}[/bold] ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command(help=(
+    "Replay a finished run as Cursor-on-Target to TAK clients (ATAK, WinTAK, WebTAK) or a TAK "
+    "server, for exercises without a live server.\n\n"
+    "Every replay sample (10 s of scenario time) sends the picture: tracks as hostile air "
+    "(drone a-h-A-M-F-Q, cruise missile a-h-A-W-M) with their class and assessment in the "
+    "remarks, coalition fighters (a-f-A-M-F-F), and engagements waiting for national approval "
+    "as lines. Events are stamped with the scenario's clock and go stale after 3 samples. "
+    "--to udp://HOST:PORT (unicast, or a multicast group such as 239.2.3.1:6969) or "
+    "tcp://HOST:PORT (a TAK server's streaming input).\n\n"
+    "Example: [bold]skyshield cot runs/western-night-seed7 --to udp://239.2.3.1:6969 "
+    "--speed 10[/bold]"))
+def cot(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder written by `skyshield simulate`")],
+    to: Annotated[str, typer.Option(help="udp://HOST:PORT or tcp://HOST:PORT")] = ...,  # type: ignore[assignment]
+    speed: Annotated[float, typer.Option(help="times real time (10: one scenario minute in "
+                                              "6 s)", min=1e-3)] = 10.0,
+    until: Annotated[float | None, typer.Option(
+        help="stop at this scenario time [minutes] (default: the end of the run)", min=0)
+    ] = None,
+) -> None:
+    """Replay a run folder as CoT events (see the help above)."""
+    from skyshield.interop.cot import parse_target
+    from skyshield.interop.cot_replay import replay_cot
+
+    _run_dir(run_dir)
+    try:
+        parse_target(to)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--to") from None
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.fields[clock]}"), TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task(f"CoT to {to}", total=None, clock="00:00")
+
+        def progress(t: float, end: float) -> None:
+            bar.update(task, completed=t, total=end,
+                       clock=f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}")
+
+        try:
+            st = replay_cot(run_dir, to, speed=speed, progress=progress,
+                            until_s=None if until is None else until * MINUTE)
+        except OSError as e:
+            err.print(f"[red]error:[/red] cannot send to {to}: {e.strerror or e}")
+            raise typer.Exit(1) from None
+    out.print(f"sent {st.events} CoT events in {st.frames} pictures ({st.tracks} tracks) to "
+              f"{to}" + (f"; {st.errors} failed" if st.errors else ""), highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
