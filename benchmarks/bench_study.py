@@ -106,6 +106,9 @@ def main() -> None:
                     raise AssertionError(f"run {x['run']}: 1 worker and {args.workers} "
                                          f"differ in {diff}")
             ratios.append(res[1][0] / res[args.workers][0])
+            print(f"block {b + 1}/{blocks}       {len(block)} runs: 1 worker {res[1][0]:.0f} s, "
+                  f"{args.workers} workers {res[args.workers][0]:.0f} s wall -> "
+                  f"{ratios[-1]:.2f}x", flush=True)
     finally:
         one.close()
         many.close()
