@@ -333,7 +333,8 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         s = srv()
         return {**s.stats.to_json(), "tracker_rejected": {
             str(k): v for k, v in getattr(s.mission.picture, "rejected", {}).items()},
-            "refused_by_limits": dict(s.cfg.limiter.refused)}
+            "refused_by_limits": dict(s.cfg.limiter.refused),
+            "asterix": s.asterix.stats.to_json() if getattr(s, "asterix", None) else None}
 
     # ------------------------------------------------------------------ clock
     @app.get("/api/clock", tags=["clock"])
