@@ -149,3 +149,15 @@ def test_feed_asterix_refuses_a_non_udp_target(tmp_path: Path) -> None:
          "--to", "http://127.0.0.1:1"], env=env(), capture_output=True, text=True,
         timeout=120, cwd=tmp_path)
     assert r.returncode == 1 and "expected udp://HOST:PORT" in " ".join(r.stderr.split())
+
+
+def test_serve_refuses_a_busy_asterix_port(tmp_path: Path) -> None:
+    """A port in use is a one-line error before the server starts, not a traceback."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        r = subprocess.run(
+            [sys.executable, "-m", "skyshield.cli", "serve", "western-night", "--port", "1",
+             "--asterix-port", str(busy.getsockname()[1]), "--db", str(tmp_path / "x.db")],
+            env=env(), capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "ASTERIX port" in r.stderr and "in use" in r.stderr

@@ -22,17 +22,21 @@ def asterix_listener(scenario: Scenario, host: str, port: int
                      ) -> Callable[[Any], Callable[[], None]]:
     """Hook: an ASTERIX CAT048/CAT062 UDP ingest on (host, port) feeding the mission.
 
-    The socket is bound at start-up, so a port in use fails the server's start with the
-    error; the ingest's counters are at ``srv.asterix.stats``.
+    The socket is bound here, before the server starts, so a port in use is an `OSError`
+    the caller reports (no traceback from inside the web server's start-up); the ingest's
+    counters are at ``srv.asterix.stats``.
     """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise OSError(f"ASTERIX port udp://{host}:{port}: {e.strerror or e}") from None
 
     def start(srv: Any) -> Callable[[], None]:
         from skyshield.interop.asterix import AsterixIngest, RadarSites, _lib
 
         _lib()  # import libasterix now, not on the first datagram
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
-                             socket.SOCK_DGRAM)
-        sock.bind((host, port))
         proto = AsterixIngest(RadarSites.from_scenario(scenario), scenario.epoch,
                               srv.clock.now,
                               lambda plots, src: srv.mission.ingest(plots, source=src))
