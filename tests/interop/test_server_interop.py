@@ -119,6 +119,29 @@ def test_asterix_plots_in_the_picture_and_cot_out(server, cot_rx) -> None:
     assert _dt(e.get("stale")) - _dt(e.get("time")) == timedelta(seconds=30)
 
 
+def test_cat062_system_tracks_are_ingested(server) -> None:
+    """A CAT062 datagram (another system's tracks) reaches the mission as plots."""
+    from skyshield.interop.asterix import RadarSites, encode_cat062
+    from skyshield.model.loader import load_scenario
+
+    sc = load_scenario("western-night")
+    sites = RadarSites.from_scenario(sc)
+    with server.client("obs") as c:
+        before = c.get("/api/ingest").json()["asterix"]
+        t = c.get("/api/clock").json()["t"]
+        (dg,) = encode_cat062(np.array([7, 8]), np.array([t, t]), _target(sites, [t, t]) +
+                              [[0, 0, 0], [30e3, 0, 0]], np.zeros((2, 3)), sc.epoch).datagrams
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            tx.sendto(dg, ("127.0.0.1", server.asterix_port))
+        for _ in range(50):
+            st = c.get("/api/ingest").json()["asterix"]
+            if st["datagrams"] > before["datagrams"]:
+                break
+            time.sleep(0.1)
+    assert st["tracks"] - before["tracks"] == 2 and st["plots"] - before["plots"] == 2
+    assert st["malformed"] == before["malformed"]
+
+
 def test_feed_format_asterix_into_the_server(server, tmp_path: Path) -> None:
     """`skyshield feed --format asterix` sends a raid's CAT048; the server decodes it all."""
     with server.client("obs") as c:
