@@ -270,7 +270,6 @@ def critical_path(per: int, n_clients: int, work: Path, n_batches: int = 8) -> f
 def approvals(n: int, rounds: int, work: Path) -> dict:
     """Approvals per second through the real approval path, disk vs memory, interleaved."""
     from skyshield.decide.approve import Requests
-
     from skyshield.model.loader import load_scenario
     from skyshield.picture.tracks import Tracks
     from skyshield.server.audit import AuditLog, load_or_create_key

@@ -506,18 +506,38 @@ def serve(
         help="per-client limit: plots per second", min=1)] = 50_000.0,
     send_timeout: Annotated[float, typer.Option(
         help="a WebSocket client whose send takes longer is dropped [s]", min=0.05)] = 2.0,
+    asterix_port: Annotated[int | None, typer.Option(
+        help="also take radar data as ASTERIX CAT048/CAT062 on this UDP port (same host)",
+        min=1, max=65535)] = None,
+    cot: Annotated[list[str] | None, typer.Option(
+        help="also send the picture as Cursor-on-Target to udp://HOST:PORT (unicast or "
+        "multicast) or tcp://HOST:PORT (a TAK server); repeatable")] = None,
 ) -> None:
+    from skyshield.interop.cot import parse_target
     from skyshield.server.run import serve as run_server
     from skyshield.server.store import StoreError
 
+    for to in cot or []:
+        try:
+            parse_target(to)
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--cot") from None
     sc = _load(scenario)
     try:
         run_server(sc, host=host, port=port, db=db, key=key, users=users, speed=speed,
                    limits=(max_requests, max_plots), send_timeout_s=send_timeout,
-                   announce=lambda m: err.print(m, highlight=False, markup=False))
+                   announce=lambda m: err.print(m, highlight=False, markup=False),
+                   asterix_port=asterix_port, cot=tuple(cot or ()))
     except (StoreError, ValueError, OSError) as e:
         err.print(f"[red]error:[/red] {e}", highlight=False)
         raise typer.Exit(1) from None
+
+
+class FeedFormat(StrEnum):
+    """Wire formats of `skyshield feed`."""
+
+    json = "json"
+    asterix = "asterix"
 
 
 @app.command(help=(
@@ -527,7 +547,8 @@ def serve(
     "Stops after --minutes of scenario time or --max-plots plots."))
 def feed(
     source: Annotated[str, typer.Argument(help="a run folder or a scenario (file or name)")],
-    to: Annotated[str, typer.Option("--to", help="server URL, e.g. http://127.0.0.1:8000")],
+    to: Annotated[str, typer.Option("--to", help="server URL, e.g. http://127.0.0.1:8000 "
+                                    "(--format asterix: udp://HOST:PORT)")],
     speed: Annotated[float, typer.Option(help="exercise clock rate", min=0.01, max=100)] = 10.0,
     start: Annotated[str | None, typer.Option(
         help="scenario time to start at, HH:MM (default: the first detection)")] = None,
@@ -539,9 +560,31 @@ def feed(
         envvar="SKYSHIELD_PASSWORD", help="its password (default: from --credentials)")] = None,
     credentials: Annotated[Path | None, typer.Option(
         help="the server's generated accounts file")] = None,
+    fmt: Annotated[FeedFormat, typer.Option(
+        "--format", help="json: plot batches over HTTP to the server at --to; asterix: "
+        "CAT048 radar reports over UDP to --to udp://HOST:PORT")] = FeedFormat.json,
+    server: Annotated[str | None, typer.Option(
+        help="with --format asterix: the live server's URL, to set its exercise clock")
+    ] = None,
 ) -> None:
     from skyshield.server.feed import FeedError, run_feed
 
+    if fmt is FeedFormat.asterix:
+        from skyshield.interop.asterix_feed import run_asterix_feed
+
+        try:
+            st = run_asterix_feed(
+                source, to, speed=speed, start_s=None if start is None else _parse_at(start),
+                minutes=minutes, max_plots=max_plots, server=server, user=user,
+                password=password, credentials=credentials, load=_load,
+                say=lambda m: err.print(m, highlight=False, markup=False))
+        except (FeedError, OSError) as e:
+            err.print(f"[red]error:[/red] {e}", highlight=False)
+            raise typer.Exit(1) from None
+        out.print(f"sent {st.records:,} plots as CAT048 in {st.datagrams:,} datagrams"
+                  + (f" ({st.out_of_range:,} beyond 256 NM not sent)" if st.out_of_range
+                     else ""), highlight=False)
+        return
     try:
         n = run_feed(source, to, speed=speed, start_s=None if start is None else _parse_at(start),
                      minutes=minutes, max_plots=max_plots, user=user, password=password,

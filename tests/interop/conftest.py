@@ -8,12 +8,14 @@ as `RunResult.write` would (float32 lat/lon/alt), so the exports read what a rea
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import skyshield
 from skyshield.geo.frame import THEATRE
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -119,12 +121,14 @@ def write_run(out: Path, debris: bool = True, tracks: bool = False) -> Path:
     if debris:
         th["debris_lat"] = [kill[0] - 0.01, np.nan, np.nan]
         th["debris_lon"] = [kill[1] + 0.02, np.nan, np.nan]
+        th["debris_country"] = ["UKR", "", ""]
+        th["debris_near_population"] = [True, False, False]
     th.to_parquet(out / "threats.parquet", index=False)
     pd.DataFrame({"id": [0, 1], "nation": ["POL", "ROU"], "squadron": ["PL F-16", "RO F-16"],
                   "type": ["F-16", "F-16"], "base": ["Rzeszów", "Bacău"], "sorties": [2, 2]}
                  ).to_parquet(out / "aircraft.parquet", index=False)
     (out / "metrics.json").write_text("{}")
-    (out / "run.json").write_text('{"seed": 7}')
+    (out / "run.json").write_text(json.dumps({"skyshield": skyshield.__version__, "seed": 7}))
     return out
 
 

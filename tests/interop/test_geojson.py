@@ -95,6 +95,7 @@ def test_features_of_the_run(fc: dict) -> None:
         "threat": 0, "aircraft": 0, "nation": "POL", "weapon": "AIM-9X"}
     (deb,) = by["debris"]
     assert deb["properties"]["threat"] == 0
+    assert deb["properties"]["country"] == "UKR" and deb["properties"]["near_population"] is True
     assert deb["geometry"]["coordinates"][0] == pytest.approx(
         kill["geometry"]["coordinates"][0] + 0.02, abs=1e-5)
     assert [f["properties"]["country"] for f in by["nato_entry"] + by["nato_exit"]] == [

@@ -95,7 +95,8 @@ class ServerProcess:
             self.proc.wait(10)
 
     def token(self, name: str) -> str:
-        r = httpx.post(self.url + "/api/login", json={"name": name, "password": PASSWORD[name]})
+        r = httpx.post(self.url + "/api/login", json={"name": name, "password": PASSWORD[name]},
+                       timeout=60.0)  # a loaded machine: argon2 and a busy server take time
         r.raise_for_status()
         return r.json()["token"]
 

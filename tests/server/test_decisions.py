@@ -96,10 +96,10 @@ def test_no_one_but_the_nation_decides_whatever_the_request_says(live: ServerPro
         for verdict in ("approve", "deny"):
             for body in (None, {"note": "ok"}, {"nation": "POL", "note": ""}):
                 r = httpx.post(f"{live.url}/api/engagements/{ro['id']}/{verdict}",
-                               headers={"Authorization": f"Bearer {tok}"}, json=body)
+                               headers={"Authorization": f"Bearer {tok}"}, json=body, timeout=30.0)
                 assert r.status_code == want, (who, verdict, body, r.text)
     r = httpx.post(f"{live.url}/api/engagements/{pl['id']}/approve",
-                   headers={"Authorization": f"Bearer {live.token('ro')}"})
+                   headers={"Authorization": f"Bearer {live.token('ro')}"}, timeout=30.0)
     assert r.status_code == 403
     with live.client("obs") as c:
         now = {e["id"]: e for e in c.get("/api/engagements").json()["engagements"]}

@@ -164,7 +164,7 @@ def test_every_endpoint_refuses_bad_tokens(server: ServerProcess) -> None:
         for method, path, _ in ENDPOINTS:
             h = {"Authorization": f"Bearer {tok}"} if tok else {}
             body = {"plots": []} if path == "/api/plots" else {}
-            r = httpx.request(method, server.url + path, headers=h, json=body)
+            r = httpx.request(method, server.url + path, headers=h, json=body, timeout=30.0)
             assert r.status_code == 401, (name, path, r.status_code, r.text)
 
 
@@ -185,7 +185,7 @@ def test_roles_are_enforced(server: ServerProcess) -> None:
                     assert r.status_code == 403, (user, path, r.status_code)
     for user in ("coord", "obs", "feed"):  # no engagement may ever be decided by them
         with server.client(user) as c:
-            assert c.post("/api/engagements/0/approve").status_code in (403, 503)
+            assert c.post("/api/engagements/0/approve").status_code == 403
 
 
 def test_websockets_refuse_bad_tokens(server: ServerProcess) -> None:
@@ -288,7 +288,7 @@ def test_a_frozen_client_is_dropped_and_never_stalls_the_others(server: ServerPr
 
     try:
         asyncio.run(reader(40))
-        health = httpx.get(server.url + "/healthz").json()
+        health = httpx.get(server.url + "/healthz", timeout=30.0).json()
     finally:
         frozen.close()
     assert any("too slow" in why for _, why in health["dropped"]), health

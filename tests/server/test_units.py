@@ -3,6 +3,8 @@ the message ring, the approver's nation rule, and the store on SQLite and Postgr
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from argon2 import PasswordHasher
@@ -289,3 +291,25 @@ def test_on_start_seam_feeds_plots_in_and_reads_messages_out(tmp_path) -> None:
     import json
 
     assert json.loads(rows[1].data)["source"] == "asterix:test"
+
+
+def test_openapi_documents_the_wire_formats(tmp_path) -> None:
+    from skyshield.model.loader import load_scenario
+    from skyshield.server.app import ServerConfig, create_app
+
+    app = create_app(ServerConfig(scenario=load_scenario("western-night"),
+                                  store=open_store(tmp_path / "s.db"), key_path=tmp_path / "k"))
+    o = app.openapi()
+    comps = o["components"]["schemas"]
+    body = o["paths"]["/api/plots"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["properties"]["plots"]["items"]["$ref"].endswith("/PlotIn")
+    assert {"t", "sensor", "lat", "lon", "alt_m"} <= set(comps["PlotIn"]["properties"])
+    pic = o["paths"]["/api/picture"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert pic["schema"]["$ref"].endswith("/PictureOut")
+    assert "p_nato" in comps["AssessmentOut"]["properties"]
+    assert "deadline" in comps["EngagementOut"]["properties"]
+    for path in ("/api/engagements/{eid}/approve", "/api/audit/consistency", "/api/messages"):
+        assert path in o["paths"]
+    refs = [v for v in json.dumps(o).split('"$ref": "')[1:]]
+    for r in refs:  # every reference resolves
+        assert r.split('"')[0].rsplit("/", 1)[1] in comps

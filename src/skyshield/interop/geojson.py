@@ -10,7 +10,9 @@ Every feature has `properties.feature`, one of:
   by, weapon, t_start/t_end [s since scenario start] and their UTC times;
 - `aircraft_track` (LineString, one per sortie): id, nation, squadron, type, base, sortie;
 - `kill` (Point, kill and gbad_kill events): threat, aircraft, nation, weapon, by, time;
-- `debris` (Point, when threats.parquet has `debris_lat`/`debris_lon`): threat, type;
+- `debris` (Point, when threats.parquet has `debris_lat`/`debris_lon`): threat, type,
+  and `country` / `near_population` when the run has `debris_country` /
+  `debris_near_population`;
 - `nato_entry` / `nato_exit` (Point, a threat crossing into / out of NATO airspace):
   threat, country, time, seconds inside (exit);
 - `impact` (Point): a threat reaching its target.
@@ -151,10 +153,13 @@ def _debris_features(run: RunData, epoch: datetime) -> list[dict]:
     types = raw["type"].astype(str).to_numpy() if "type" in raw else np.full(len(raw), "")
     t = (pd.to_numeric(raw["t_outcome"], errors="coerce").to_numpy(float)
          if "t_outcome" in raw else np.full(len(raw), np.nan))
+    extra = [c for c in ("debris_country", "debris_near_population") if c in raw]
     return [_feature(_point(lon[i], lat[i], np.nan),
                      {"feature": "debris", "threat": int(ids[i]), "type": types[i],
                       "t": round(float(t[i]), 3) if np.isfinite(t[i]) else None,
-                      "time": _iso(epoch, t[i])}, f"debris-{int(ids[i])}")
+                      "time": _iso(epoch, t[i]),
+                      **{c.removeprefix("debris_"): raw[c].iloc[i] for c in extra}},
+                     f"debris-{int(ids[i])}")
             for i in np.flatnonzero(ok)]
 
 

@@ -50,6 +50,7 @@ from skyshield.server.ingest import (
 )
 from skyshield.server.live import LiveConfig, LiveMission
 from skyshield.server.merkle import ProofError
+from skyshield.server.schemas import CheckpointOut, EngagementOut, PictureOut
 from skyshield.server.store import Store
 
 __all__ = ["ServerConfig", "create_app"]
@@ -333,7 +334,8 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         s = srv()
         return {**s.stats.to_json(), "tracker_rejected": {
             str(k): v for k, v in getattr(s.mission.picture, "rejected", {}).items()},
-            "refused_by_limits": dict(s.cfg.limiter.refused)}
+            "refused_by_limits": dict(s.cfg.limiter.refused),
+            "asterix": s.asterix.stats.to_json() if getattr(s, "asterix", None) else None}
 
     # ------------------------------------------------------------------ clock
     @app.get("/api/clock", tags=["clock"])
@@ -356,7 +358,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         return s.clock.to_json()
 
     # ------------------------------------------------------------------ picture
-    @app.get("/api/picture", tags=["picture"])
+    @app.get("/api/picture", tags=["picture"], responses={200: {"model": PictureOut}})
     async def get_picture(_: Annotated[Principal, Depends(seer)]) -> dict[str, Any]:
         """The current air picture: tracks, assessments, coalition aircraft."""
         m = srv().mission
@@ -425,7 +427,10 @@ def create_app(cfg: ServerConfig) -> FastAPI:
             raise HTTPException(503, "this server runs the picture only (no decision core)")
         return core
 
-    @app.get("/api/engagements", tags=["decisions"])
+    @app.get("/api/engagements", tags=["decisions"], responses={200: {"content": {
+        "application/json": {"schema": {"type": "object", "properties": {
+            "t": {"type": "number"}, "engagements": {"type": "array", "items": {
+                "$ref": "#/components/schemas/EngagementOut"}}}}}}}})
     async def engagements(p: Annotated[Principal, Depends(seer)]) -> dict[str, Any]:
         """Engagements proposed by the decision core: pending ones with their explanation,
         deadline and whether *you* may decide them, and recent verdicts."""
@@ -447,7 +452,9 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         return {"engagement": pr.to_json(), "audit_seq": pr.audit_seq,
                 "checkpoint": cp.to_json()}
 
-    @app.post("/api/engagements/{eid}/approve", tags=["decisions"])
+    @app.post("/api/engagements/{eid}/approve", tags=["decisions"], responses={
+        403: {"description": "not an operator of the aircraft's nation"},
+        409: {"description": "already decided, or expired"}})
     async def approve(eid: int, p: Annotated[Principal, Depends(who)],
                       body: VerdictIn | None = None) -> dict[str, Any]:
         """Approve an engagement of your nation's aircraft. The answer comes once the
@@ -475,7 +482,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         return {"public_key_pem": public_pem(s.audit.public_key), "origin": s.audit.origin,
                 "key_id": key_id(s.audit.public_key)}
 
-    @app.get("/api/audit/checkpoint", tags=["audit"])
+    @app.get("/api/audit/checkpoint", tags=["audit"], responses={200: {"model": CheckpointOut}})
     async def audit_checkpoint() -> dict[str, Any]:
         """The latest signed checkpoint (size, root, Ed25519 signature)."""
         return srv().audit.checkpoint().to_json()
@@ -563,7 +570,10 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = _orig()
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(defs)
+            comps = schema.setdefault("components", {}).setdefault("schemas", {})
+            comps.update(defs)
+            comps.setdefault("EngagementOut", EngagementOut.model_json_schema(
+                ref_template="#/components/schemas/{model}"))
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -131,6 +131,8 @@ class HumanApprover:
         Raises AuthError (403) unless `who` is an operator of the proposal's nation, and
         DecisionError if there is no such pending proposal or it has expired.
         """
+        if who.role != "operator" or not who.nation:
+            raise AuthError(f"{who.name} ({who.role}) decides no engagement", 403)
         with self.lock:
             p = self.proposals.get(proposal_id)
             if p is None:

@@ -52,7 +52,8 @@ def prepare_accounts(store: Store, scenario: Scenario, users_file: Path | None,
 def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000,
           db: str = DEFAULT_DB, key: Path | None = None, users: Path | None = None,
           speed: float = 1.0, limits: tuple[float, float] = (50.0, 50_000.0),
-          send_timeout_s: float = 2.0, announce: Any = print) -> None:
+          send_timeout_s: float = 2.0, announce: Any = print,
+          asterix_port: int | None = None, cot: tuple[str, ...] = ()) -> None:
     """Run the server until interrupted (uvicorn)."""
     import uvicorn
 
@@ -63,13 +64,22 @@ def serve(scenario: Scenario, host: str = "127.0.0.1", port: int = 8000,
     key = key or default_key_path(db)
     accounts, cred = prepare_accounts(store, scenario, users,
                                       Path(str(key).removesuffix(".key") + ".credentials.json"))
+    from skyshield.interop.server_hooks import asterix_listener, cot_sender
+
+    hooks = ([asterix_listener(scenario, host, asterix_port)] if asterix_port else []
+             ) + [cot_sender(scenario, to) for to in cot]
     cfg = ServerConfig(scenario=scenario, store=store, key_path=key, accounts=accounts,
-                       speed=speed, limiter=RateLimiter(*limits), send_timeout_s=send_timeout_s)
+                       speed=speed, limiter=RateLimiter(*limits), send_timeout_s=send_timeout_s,
+                       on_start=hooks)
     app = create_app(cfg)
     announce(f"skyshield serve: {scenario.name} on http://{host}:{port}/ "
              f"(API docs /docs), database {store.url.split('@')[-1]}, key {key}")
     if cred is not None:
         announce(f"exercise accounts (names and passwords): {cred}")
+    if asterix_port:
+        announce(f"ASTERIX CAT048/CAT062 in on udp://{host}:{asterix_port}")
+    for to in cot:
+        announce(f"Cursor-on-Target out to {to}")
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=MAX_BODY_BYTES,
                 ws_ping_interval=20, ws_ping_timeout=20, timeout_graceful_shutdown=3,
                 ws_per_message_deflate=False)  # one compression per client costs more than it saves
