@@ -7,8 +7,8 @@ Enumerated sizes (targets × weapons × rounds, assignments enumerated): 8×3×2
 
 import numpy as np
 import pytest
-
 from assign_cases import brute_force, literature, rich
+
 from skyshield.decide.assign import ExactAssigner, solve_static
 
 SIZES = [(8, 3, 2), (5, 4, 2), (3, 6, 2), (8, 5, 1), (6, 6, 1), (4, 8, 1)]

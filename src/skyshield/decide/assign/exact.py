@@ -1,4 +1,4 @@
-"""Exact assignment: outer approximation of the log-survival, solved by HiGHS (`scipy.optimize.milp`).
+"""Exact assignment: outer approximation of the log-survival, solved by HiGHS (scipy milp).
 
 With `y_j = sum_i x_ij log(1 - pk_ij)` (linear in the integer counts), the surviving value
 `value_j exp(y_j)` is convex in `y_j`, so every tangent `value_j e^a (1 + y_j - a)` lies

@@ -143,7 +143,8 @@ def _cycles_every_root(C: np.ndarray, bit: np.ndarray, max_len: int, eps: float
     shortest length that has one (lengths 3 .. max_len), or nothing. Dense (N, N, N).
     """
     N = len(C)
-    D = np.where(C < -eps, C, np.inf)  # (roots, ends): paths of one arc
+    neg = -eps
+    D = np.where(neg > C, C, np.inf)  # (roots, ends): paths of one arc
     M = bit[:, None] | bit[None, :]
     preds = []
     ar = np.arange(N)
@@ -154,7 +155,7 @@ def _cycles_every_root(C: np.ndarray, bit: np.ndarray, max_len: int, eps: float
         ext[(M[:, :, None] & bit[None, None, :]) != 0] = np.inf
         arg = np.argmin(ext, axis=1)  # (r, u)
         D = np.take_along_axis(ext, arg[:, None, :], axis=1)[:, 0, :]
-        D[D >= -eps] = np.inf
+        D[neg <= D] = np.inf
         M = M[ar[:, None], arg] | bit[None, :]
         preds.append(arg)
         close = D + C.T  # path r -> ... -> u closed by the arc u -> r
