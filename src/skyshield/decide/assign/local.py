@@ -231,8 +231,12 @@ def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
     while _time.process_time() < deadline:
         surv = np.prod(q**x, axis=0)
         shots = np.bincount(p.group, weights=x.sum(axis=1), minlength=p.n_groups)
-        g = _graph(p, x, surv, lqx, ux, px, shots, max_block)
+        # single rounds first; blocks of several rounds only when those are exhausted
+        g = _graph(p, x, surv, lqx, ux, px, shots, 1)
         cycles = _negative_cycles(g, max_cycle, scale)
+        if not cycles and max_block > 1 and x.max(initial=0) > 1:
+            g = _graph(p, x, surv, lqx, ux, px, shots, max_block)
+            cycles = _negative_cycles(g, max_cycle, scale)
         if not cycles:
             break
         trial = x.copy()
