@@ -228,7 +228,8 @@ def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
     scale = max(float(p.value.max(initial=0.0)), 1e-12)
     steps = 0
     f = p.objective(x)
-    while _time.process_time() < deadline:
+    last = 0.0  # CPU time of the last step: a step that cannot finish before the deadline
+    while (start := _time.process_time()) + last < deadline:  # is not begun
         surv = np.prod(q**x, axis=0)
         shots = np.bincount(p.group, weights=x.sum(axis=1), minlength=p.n_groups)
         # single rounds first; blocks of several rounds only when those are exhausted
@@ -247,6 +248,7 @@ def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
             break
         x, f = trial, ft
         steps += 1
+        last = _time.process_time() - start
     return x, steps
 
 
