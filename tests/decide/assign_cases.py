@@ -16,14 +16,14 @@ def literature(seed: int, T: int, W: int, rounds: int = 1, **kw) -> StaticProble
                                np.full(W, rounds), **kw)
 
 
-def rich(seed: int, T: int, W: int, rmax: int) -> StaticProblem:
-    """Forbidden pairs, uneven rounds, prices and (half of the time) a burden term."""
+def rich(seed: int, T: int, W: int, rmax: int, cap: bool = False) -> StaticProblem:
+    """Forbidden pairs, uneven rounds, prices, (half of the time) a burden term; caps."""
     rng = np.random.default_rng(seed)
     return StaticProblem.build(
         rng.uniform(25, 100, T), rng.uniform(0.3, 0.95, (W, T)), rng.integers(0, rmax + 1, W),
         allowed=rng.random((W, T)) < 0.7, cost=rng.choice([0.05, 0.5, 1.0], W) * 1e6,
         cost_price=rng.choice([0.0, 1e-5]), group=rng.integers(0, 3, W),
-        burden=float(rng.choice([0.0, 2.0])),
+        burden=float(rng.choice([0.0, 2.0])), cap=rng.integers(0, 3, T) if cap else None,
     )
 
 
@@ -35,6 +35,7 @@ def brute_force(p: StaticProblem) -> float:
     acc_log = np.zeros((1, T))
     acc_cost = np.zeros(1)
     acc_shots = np.zeros((1, G))
+    acc_cnt = np.zeros((1, T), np.int8)
     for i in range(W):
         opts = [np.zeros(T, np.int64)]
         for k in range(1, int(p.rounds[i]) + 1):
@@ -48,5 +49,8 @@ def brute_force(p: StaticProblem) -> float:
         add = np.zeros((len(o), G))
         add[:, p.group[i]] = o.sum(1)
         acc_shots = (acc_shots[:, None, :] + add[None]).reshape(-1, G)
+        acc_cnt = (acc_cnt[:, None, :] + o.astype(np.int8)[None]).reshape(-1, T)
     f = np.exp(acc_log) @ p.value + acc_cost + p.burden * (acc_shots**2).sum(1)
+    if p.cap is not None:
+        f[(acc_cnt > p.cap).any(axis=1)] = np.inf
     return float(f.min())

@@ -26,9 +26,10 @@ def test_exact_equals_brute_force_on_literature_instances(T, W, r):
 
 
 @pytest.mark.parametrize(("T", "W", "r"), [(5, 3, 2), (4, 4, 2), (6, 5, 1), (3, 6, 2)])
-def test_exact_equals_brute_force_with_prices_masks_and_burden(T, W, r):
+@pytest.mark.parametrize("cap", [False, True])
+def test_exact_equals_brute_force_with_prices_masks_burden_and_caps(T, W, r, cap):
     for seed in range(3):
-        p = rich(100 + seed, T, W, r)
+        p = rich(100 + seed, T, W, r, cap)
         s = ExactAssigner().solve(p)
         assert s.optimal
         assert s.objective == pytest.approx(brute_force(p), rel=1e-6, abs=1e-9)

@@ -38,6 +38,7 @@ def problems(draw, wmax=6, tmax=6):
         cost_price=draw(st.sampled_from([0.0, 1e-6, 1e-4])),
         group=rng.integers(0, 3, W),
         burden=draw(st.sampled_from([0.0, 0.5, 5.0])),
+        cap=rng.integers(0, 4, T) if draw(st.booleans()) else None,
     )
 
 
@@ -51,6 +52,8 @@ def test_answers_are_feasible_and_report_their_own_objective(name, p):
     assert np.all(x >= 0)
     assert np.all(x.sum(axis=1) <= p.rounds)  # no weapon exceeds its rounds
     assert not np.any((x > 0) & ~p.allowed)  # no forbidden pair
+    if p.cap is not None:
+        assert np.all(x.sum(axis=0) <= p.cap)  # no target over its cap
     assert s.objective == pytest.approx(p.objective(x), rel=1e-12, abs=1e-12)
     assert s.objective <= p.value.sum() + 1e-9  # never worse than firing nothing
     if np.isfinite(s.bound):
@@ -101,3 +104,23 @@ def test_solve_static_on_a_textbook_instance():
     assert s.optimal and s.x.tolist() == [[1, 0], [1, 0], [0, 1]]
     assert s.objective == pytest.approx(100 * 0.1 * 0.2 + 10 * 0.5)
     assert s.bound == pytest.approx(s.objective, rel=1e-6)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(1, 7), st.integers(1, 5))
+def test_the_engine_matching_by_local_and_exact_is_valid_and_no_worse_than_greedy(seed, T, S):
+    from skyshield.decide.assign import ASSIGNERS, AssignmentProblem
+
+    rng = np.random.default_rng(seed)
+    time = rng.uniform(10, 600, (T, S))
+    time[rng.random((T, S)) < 0.3] = np.inf
+    p = AssignmentProblem(value=rng.uniform(0, 10, T), time=time,
+                          allowed=rng.random((T, S)) < 0.8, pk=rng.uniform(0.3, 0.9, (T, S)))
+    g = ASSIGNERS["greedy"]().assign(p).expected_value(p)
+    got = {}
+    for name in ("local", "exact"):
+        a = ASSIGNERS[name]().assign(p)
+        assert len(set(a.track)) == len(a.track) and len(set(a.shooter)) == len(a.shooter)
+        assert p.feasible[a.track, a.shooter].all()
+        got[name] = a.expected_value(p)
+    assert got["exact"] >= g - 1e-9 and got["exact"] >= got["local"] - 1e-9

@@ -22,7 +22,24 @@ from skyshield.decide.assign.static import (
     StaticSolver,
 )
 
-ASSIGNERS: dict[str, type[Assigner]] = {"greedy": GreedyAssigner}
+
+class EngineLocalSearch(LocalSearchAssigner):
+    """The local search with a budget fit for one decision cycle of a run."""
+
+    def __init__(self) -> None:
+        super().__init__(restarts=5, time_limit_s=0.2)
+
+
+class EngineExact(ExactAssigner):
+    """The exact solver with a budget fit for one decision cycle of a run."""
+
+    def __init__(self) -> None:
+        super().__init__(time_limit_s=2.0, warm_time_s=0.1, warm_restarts=1)
+
+
+ASSIGNERS: dict[str, type[Assigner]] = {
+    "greedy": GreedyAssigner, "local": EngineLocalSearch, "exact": EngineExact,
+}
 
 SOLVERS: dict[str, type[StaticSolver]] = {
     "greedy": GreedyAssigner,
@@ -53,16 +70,19 @@ def solve_static(
     cost_price: float = 0.0,
     group: np.ndarray | None = None,
     burden: float = 0.0,
+    cap: np.ndarray | None = None,
 ) -> StaticSolution:
     """Solve a static weapon-target assignment problem given as plain arrays.
 
     `value (T,)`, `pk (W,T)` single-round kill probabilities, `rounds (W,)`; optional
-    `allowed (W,T)`, `cost (W,)` per round with `cost_price`, `group (W,)` with `burden`.
+    `allowed (W,T)`, `cost (W,)` per round with `cost_price`, `group (W,)` with `burden`,
+    `cap (T,)` the most rounds a target may receive.
     Returns `x (W,T)`, `objective` (F of `static.py`: expected surviving value plus the
     priced terms, minimised), `bound` (proven lower bound, NaN for greedy and local),
     `optimal` and `seconds` (CPU).
     """
-    problem = StaticProblem.build(value, pk, rounds, allowed, cost, cost_price, group, burden)
+    problem = StaticProblem.build(value, pk, rounds, allowed, cost, cost_price, group, burden,
+                                  cap)
     return make_solver(method, time_limit_s, seed).solve(problem)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, hstack, vstack
 
+from skyshield.decide.assign.base import MatchingBySolver
 from skyshield.decide.assign.local import LocalSearchAssigner
 from skyshield.decide.assign.static import StaticProblem, StaticSolution, StaticSolver
 
@@ -29,7 +30,7 @@ GRID_SURVIVAL = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02, 0.01, 1e-3, 1
 
 
 @dataclass(frozen=True)
-class ExactAssigner(StaticSolver):
+class ExactAssigner(MatchingBySolver, StaticSolver):
     """Outer-approximation MIP with HiGHS; returns its proven bound and whether optimal."""
 
     rel_gap: float = 1e-6  # (F - bound) / F at which the answer is declared optimal [-]
@@ -67,8 +68,11 @@ class ExactAssigner(StaticSolver):
         rows = []
         # rounds: sum_j x_ij <= rounds_i (= when every extra round can only help)
         A_r = coo_array((np.ones(n), (pi, np.arange(n))), shape=(W, nv)).tocsr()
-        lo = p.rounds.astype(float) if p.classic else np.zeros(W)
+        lo = p.rounds.astype(float) if p.classic and p.cap is None else np.zeros(W)
         rows.append(LinearConstraint(A_r[has], lo[has], p.rounds[has].astype(float)))
+        if p.cap is not None:  # rounds per target: sum_i x_ij <= cap_j
+            A_c = coo_array((np.ones(n), (pj, np.arange(n))), shape=(T, nv)).tocsr()
+            rows.append(LinearConstraint(A_c, -np.inf, p.cap.astype(float)))
         # burden: b_g >= burden (k^2 + (2k+1)(n_g - k)), k = 0..gmax-1 (chords, exact at ints)
         for g in range(G):
             k = np.arange(max(gmax[g], 1), dtype=float)

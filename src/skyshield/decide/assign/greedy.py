@@ -31,6 +31,8 @@ def mmr(problem: StaticProblem, x0: np.ndarray | None = None) -> np.ndarray:
     if problem.burden:
         gain -= problem.burden * (2.0 * shots[problem.group] + 1.0)[:, None]
     gain[left <= 0] = -np.inf
+    room = problem.room - x.sum(axis=0)
+    gain[:, room <= 0] = -np.inf
     for _ in range(int(left.sum())):  # one round per step, bounded by the rounds
         k = int(np.argmax(gain))
         i, j = divmod(k, T)
@@ -38,6 +40,7 @@ def mmr(problem: StaticProblem, x0: np.ndarray | None = None) -> np.ndarray:
             break
         x[i, j] += 1
         left[i] -= 1
+        room[j] -= 1
         surv[j] *= q[i, j]
         col = np.where(usable[:, j], problem.value[j] * surv[j] * (1.0 - q[:, j]), -np.inf)
         col -= price
@@ -49,7 +52,7 @@ def mmr(problem: StaticProblem, x0: np.ndarray | None = None) -> np.ndarray:
             gain[rows] -= extra
             col -= problem.burden * (2.0 * shots[problem.group] + 1.0)
         col[left <= 0] = -np.inf
-        gain[:, j] = col
+        gain[:, j] = col if room[j] > 0 else -np.inf
         if left[i] <= 0:
             gain[i] = -np.inf
     return x

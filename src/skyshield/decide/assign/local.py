@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skyshield.decide.assign.base import MatchingBySolver
 from skyshield.decide.assign.greedy import mmr
 from skyshield.decide.assign.static import StaticProblem, StaticSolution, StaticSolver
 
@@ -60,7 +61,7 @@ def _graph(p: StaticProblem, x: np.ndarray, surv: np.ndarray, lqx: np.ndarray, u
     si, sj = np.nonzero(x)
     left = p.rounds - x.sum(axis=1)
     spare = np.flatnonzero((left > 0) & ux[:W, :T].any(axis=1))
-    slots = np.flatnonzero(ux[:W, :T].any(axis=0))
+    slots = np.flatnonzero(ux[:W, :T].any(axis=0) & (x.sum(axis=0) < p.room))
     ks = np.minimum(x[si, sj], max_block)
     kp = np.minimum(left[spare], max_block)
     blk_s, blk_p = _blocks(ks), _blocks(kp)
@@ -94,6 +95,10 @@ def _graph(p: StaticProblem, x: np.ndarray, surv: np.ndarray, lqx: np.ndarray, u
         cost[:, ~real] += p.burden * diff[:, ~real]
     bad = ~ux.ravel().take(idx)
     bad |= nt[:, None] == nt[None, :]
+    if p.cap is not None:  # target nt[u] would receive m_s - m_u more rounds
+        room = np.append(p.cap - x.sum(axis=0), np.iinfo(np.int64).max // 2)[nt]
+        carried = np.where(nw < W, nm, 0.0)
+        bad |= carried[:, None] - carried[None, :] > room[None, :]
     np.putmask(cost, bad, np.inf)
     return _Graph(nw, nt, nm.astype(np.int64), cost)
 
@@ -253,7 +258,7 @@ def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
 
 
 @dataclass(frozen=True)
-class LocalSearchAssigner(StaticSolver):
+class LocalSearchAssigner(MatchingBySolver, StaticSolver):
     """MMR, then VLSN descent, then ruin-and-recreate restarts within the budget."""
 
     max_cycle: int = 6  # longest exchange cycle searched [arcs]
@@ -289,6 +294,11 @@ class LocalSearchAssigner(StaticSolver):
             u = problem.usable[w]
             pick = np.argmax(rng.random(u.shape) * u, axis=1)
             ok = u[np.arange(len(w)), pick]
+            if problem.cap is not None:  # keep, in order, the rounds a target has room for
+                room = problem.cap - y.sum(axis=0)
+                for k in np.flatnonzero(ok):  # a handful of rounds
+                    ok[k] = room[pick[k]] > 0
+                    room[pick[k]] -= ok[k]
             np.add.at(y, (w[ok], pick[ok]), 1)
             y, s = descend(problem, y, self.max_cycle, deadline, self.max_block)
             steps += s

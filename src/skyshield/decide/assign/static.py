@@ -11,7 +11,8 @@ by every solver, is
           + burden * sum_g (sum_{i in group g} sum_j x_ij) ** 2   burden sharing
 
 subject to `sum_j x_ij <= rounds_i`, `x_ij >= 0` integer, `x_ij = 0` where `allowed` is
-false. `sum(value) - F(x)` is the expected value destroyed minus the priced terms. The
+false, and, optionally, `sum_i x_ij <= cap_j` (rounds one target may receive).
+`sum(value) - F(x)` is the expected value destroyed minus the priced terms. The
 price turns dollars into value units (0 by default: the classic problem); with a price, a
 shot whose expected gain is below its price is not fired, so a gun takes a drone that a
 missile would also kill. The burden term (0 by default) is convex in each group's number of
@@ -39,8 +40,8 @@ class StaticProblem:
     `value (T,)` target values; `pk (W,T)` single-round kill probabilities; `rounds (W,)`
     rounds per weapon; `allowed (W,T)` permitted pairs (default all; a pair with pk 0 is
     never worth a round anyway); `cost (W,)` price of one round [USD or any unit];
-    `cost_price` value units per cost unit; `group (W,)` integer labels (nations) for the
-    burden term, weighted by `burden`.
+    `cost_price` value units per cost unit; `group (W,)` labels (nations) for the burden
+    term, weighted by `burden`; `cap (T,)` the most rounds each target may receive.
     """
 
     value: np.ndarray
@@ -51,6 +52,7 @@ class StaticProblem:
     cost_price: float = 0.0
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     burden: float = 0.0
+    cap: np.ndarray | None = None  # (T,) most rounds a target may receive; None: no limit
 
     @classmethod
     def build(
@@ -63,6 +65,7 @@ class StaticProblem:
         cost_price: float = 0.0,
         group: np.ndarray | None = None,
         burden: float = 0.0,
+        cap: np.ndarray | None = None,
     ) -> StaticProblem:
         """Check and normalise the arrays; raise `ProblemError` naming what does not fit."""
         v = np.asarray(value, float)
@@ -95,8 +98,14 @@ class StaticProblem:
             raise ProblemError("cost_price must be finite and non-negative")
         if not (np.isfinite(burden) and burden >= 0):
             raise ProblemError("burden must be finite and non-negative")
+        k = None
+        if cap is not None:
+            k = np.asarray(cap)
+            if k.shape != (T,) or np.any(k < 0) or np.any(k != np.round(k)):
+                raise ProblemError(f"cap must be (T,) = ({T},) non-negative integers")
+            k = k.astype(np.int64)
         return cls(v, p, r.astype(np.int64), a, c, float(cost_price), g.astype(np.int64),
-                   float(burden))
+                   float(burden), k)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -105,13 +114,19 @@ class StaticProblem:
 
     @property
     def usable(self) -> np.ndarray:
-        """(W,T) pairs a round may go to: allowed and with some chance of a kill."""
-        return self.allowed & (self.pk > 0)
+        """(W,T) pairs a round may go to: allowed, some chance of a kill, target not capped at 0."""
+        u = self.allowed & (self.pk > 0)
+        return u if self.cap is None else u & (self.cap > 0)[None, :]
 
     @property
     def q(self) -> np.ndarray:
         """(W,T) single-round survival probability, kept above 0."""
         return 1.0 - np.minimum(self.pk, PK_MAX)
+
+    @property
+    def room(self) -> np.ndarray:
+        """(T,) cap per target, a number no answer can reach where there is none."""
+        return self.cap if self.cap is not None else np.full(self.shape[1], 1 + self.rounds.sum())
 
     @property
     def n_groups(self) -> int:
@@ -146,6 +161,8 @@ class StaticProblem:
             raise ProblemError("a weapon fires more than its rounds")
         if np.any((x > 0) & ~self.allowed):
             raise ProblemError("a forbidden pair is chosen")
+        if self.cap is not None and np.any(x.sum(axis=0) > self.cap):
+            raise ProblemError("a target receives more rounds than its cap")
 
 
 @dataclass(frozen=True)
@@ -185,3 +202,12 @@ class StaticSolver(ABC):
     @abstractmethod
     def solve(self, problem: StaticProblem) -> StaticSolution:
         """Return the best assignment found within the solver's budget."""
+
+
+def from_matching(problem: object) -> StaticProblem:
+    """The engine's track × shooter matching as a static problem: one round per shooter,
+    at most one round per track, value × Pk to win (the `Assignment.expected_value`)."""
+    feasible = problem.feasible  # type: ignore[attr-defined]
+    T, S = feasible.shape
+    return StaticProblem.build(problem.value, problem.pk.T, np.ones(S, np.int64),  # type: ignore[attr-defined]
+                               allowed=feasible.T, cap=np.ones(T, np.int64))
