@@ -77,7 +77,7 @@ def fast_200(repeats: int, best: float | None) -> None:
         any_t.append(s.seconds)
         any_f.append(s.objective)
         t0 = time.process_time()
-        y, _ = descend(p, mmr(p), LocalSearchAssigner.max_cycle, np.inf)
+        y, _, _ = descend(p, mmr(p), LocalSearchAssigner.max_cycle, np.inf)
         first.append(time.process_time() - t0)
         first_f.append(p.objective(y))
     g = p.objective(x)

@@ -177,30 +177,36 @@ def _cycles_every_root(C: np.ndarray, bit: np.ndarray, max_len: int, eps: float
 
 
 def _cycles_one_label(C: np.ndarray, bit: np.ndarray, nt: np.ndarray, max_len: int,
-                      eps: float) -> list[np.ndarray]:
+                      eps: float, fan_in: int = 24) -> list[np.ndarray]:
     """Large graphs: one label per end node (its cheapest negative path from any root).
 
-    Works on the transpose (rows = end nodes) and on the live (negative) paths only.
+    Each node is reached only through its `fan_in` cheapest incoming arcs (a sparsified
+    improvement graph, as large-scale neighbourhood searches do), so a level costs
+    O(N fan_in) instead of O(N^2); the closing arc is looked up in the full graph.
     """
     N = len(C)
-    CT = np.ascontiguousarray(C.T)  # (u, s)
     ar = np.arange(N)
-    root = np.argmin(CT, axis=1)
-    d = CT[ar, root]
+    k = min(fan_in, N)
+    CT = C.T
+    pred = np.argpartition(CT, k - 1, axis=1)[:, :k]  # (u, k) cheapest predecessors
+    cpred = np.take_along_axis(CT, pred, axis=1)  # their arc costs
+    first = np.argmin(cpred, axis=1)
+    root = pred[ar, first]
+    d = cpred[ar, first]
     path = np.stack([root, ar], axis=1)  # (N, k) nodes of each node's path
     mask = bit[root] | bit
     for _ in range(3, max_len + 1):
-        live = np.flatnonzero(d < -eps)
-        if not len(live):
-            break
-        cand = CT[:, live] + d[live][None, :]  # (u, live s)
-        cand[(bit[:, None] & mask[live][None, :]) != 0] = np.inf
-        k = np.argmin(cand, axis=1)
-        d = cand[ar, k]
-        arg = live[k]
+        dp = d[pred]  # (u, k) label of each predecessor
+        cand = dp + cpred
+        cand[(dp >= -eps) | ((mask[pred] & bit[:, None]) != 0)] = np.inf
+        kk = np.argmin(cand, axis=1)
+        d = cand[ar, kk]
+        arg = pred[ar, kk]
         path = np.concatenate([path[arg], ar[:, None]], axis=1)
         mask = mask[arg] | bit
         ok = d < -eps
+        if not ok.any():
+            break
         close = np.where(ok, d + C[ar, path[:, 0]], np.inf)
         neg = np.flatnonzero(close < -eps)
         if len(neg):
@@ -221,8 +227,12 @@ def _apply(x: np.ndarray, g: _Graph, cycle: np.ndarray, W: int, T: int) -> None:
 
 
 def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
-            max_block: int = 3) -> tuple[np.ndarray, int]:
-    """Apply improving exchanges until none is found (or the deadline); return x, steps."""
+            max_block: int = 3, last: float = 0.0) -> tuple[np.ndarray, int, float]:
+    """Apply improving exchanges until none is found (or the deadline).
+
+    `last` is the CPU time of a step so far (a step that cannot finish before the deadline
+    is not begun); returns x, the number of steps and the updated step time.
+    """
     W, T = p.shape
     q = p.q
     lqx = np.zeros((W + 1, T + 1))  # log-survival, a row and a column for "none"
@@ -233,8 +243,7 @@ def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
     scale = max(float(p.value.max(initial=0.0)), 1e-12)
     steps = 0
     f = p.objective(x)
-    last = 0.0  # CPU time of the last step: a step that cannot finish before the deadline
-    while (start := _time.process_time()) + last < deadline:  # is not begun
+    while (start := _time.process_time()) + last < deadline:
         surv = np.prod(q**x, axis=0)
         shots = np.bincount(p.group, weights=x.sum(axis=1), minlength=p.n_groups)
         # single rounds first; blocks of several rounds only when those are exhausted
@@ -253,8 +262,8 @@ def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
             break
         x, f = trial, ft
         steps += 1
-        last = _time.process_time() - start
-    return x, steps
+        last = max(last, _time.process_time() - start)
+    return x, steps, last
 
 
 @dataclass(frozen=True)
@@ -274,10 +283,11 @@ class LocalSearchAssigner(MatchingBySolver, StaticSolver):
         t0 = _time.process_time()
         deadline = t0 + self.time_limit_s
         rng = np.random.default_rng(self.seed)
-        x, steps = descend(problem, mmr(problem), self.max_cycle, deadline, self.max_block)
+        x, steps, last = descend(problem, mmr(problem), self.max_cycle, deadline,
+                                 self.max_block)
         best, fbest = x, problem.objective(x)
         for _ in range(self.restarts):
-            if _time.process_time() >= deadline:
+            if _time.process_time() + last >= deadline:
                 break
             si, sj = np.nonzero(best)
             counts = best[si, sj]
@@ -300,7 +310,7 @@ class LocalSearchAssigner(MatchingBySolver, StaticSolver):
                     ok[k] = room[pick[k]] > 0
                     room[pick[k]] -= ok[k]
             np.add.at(y, (w[ok], pick[ok]), 1)
-            y, s = descend(problem, y, self.max_cycle, deadline, self.max_block)
+            y, s, last = descend(problem, y, self.max_cycle, deadline, self.max_block, last)
             steps += s
             fy = problem.objective(y)
             if fy < fbest:
