@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_array, csr_array, hstack, vstack
+from scipy.sparse import coo_array, csr_array, hstack
 
 from skyshield.decide.assign.base import MatchingBySolver
 from skyshield.decide.assign.local import LocalSearchAssigner
 from skyshield.decide.assign.static import StaticProblem, StaticSolution, StaticSolver
 
+LP_FIRST_MIN = 200_000  # (variables × targets) above which the LP bound is taken first [-]
 GRID_SURVIVAL = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02, 0.01, 1e-3, 1e-4)  # [-]
 
 
@@ -60,12 +61,19 @@ class ExactAssigner(MatchingBySolver, StaticSolver):
         G = p.n_groups if p.burden else 0
         has = np.bincount(pi, minlength=W) > 0  # weapons with a usable target
         gmax = np.bincount(p.group, weights=p.rounds * has, minlength=G).astype(int)
-        nv = n + T + G
-        c = np.concatenate([p.cost_price * p.cost[pi], np.ones(T), np.ones(G)])
-        integrality = np.concatenate([np.ones(n), np.zeros(T + G)])
-        ub = np.concatenate([p.rounds[pi].astype(float), np.full(T + G, np.inf)])
-        bounds = Bounds(np.zeros(nv), ub)
-        rows = []
+        # variables: x (n counts) | z (T surviving value) | y (T log-survival) | b (G burden)
+        nv = n + 2 * T + G
+        L = csr_array((logq, (pj, np.arange(n))), shape=(T, n))  # y_j = L[j] . x
+        ymin = np.minimum(L @ p.rounds[pi].astype(float), 0.0)
+        c = np.concatenate([p.cost_price * p.cost[pi], np.ones(T), np.zeros(T), np.ones(G)])
+        integrality = np.concatenate([np.ones(n), np.zeros(2 * T + G)])
+        lb = np.concatenate([np.zeros(n + T), ymin, np.zeros(G)])
+        ub = np.concatenate([p.rounds[pi].astype(float), np.full(T, np.inf), np.zeros(T),
+                             np.full(G, np.inf)])
+        bounds = Bounds(lb, ub)
+        eye = coo_array((np.ones(T), (np.arange(T), np.arange(T))), shape=(T, T))
+        rows = [LinearConstraint(hstack([-L, csr_array((T, T)), eye, csr_array((T, G))]).tocsr(),
+                                 0.0, 0.0)]
         # rounds: sum_j x_ij <= rounds_i (= when every extra round can only help)
         A_r = coo_array((np.ones(n), (pi, np.arange(n))), shape=(W, nv)).tocsr()
         lo = p.rounds.astype(float) if p.classic and p.cap is None else np.zeros(W)
@@ -79,29 +87,33 @@ class ExactAssigner(MatchingBySolver, StaticSolver):
             mask = p.group[pi] == g
             A = np.zeros((len(k), nv))
             A[:, np.flatnonzero(mask)] = -(p.burden * (2 * k + 1))[:, None]
-            A[:, n + T + g] = 1.0
+            A[:, n + 2 * T + g] = 1.0
             rows.append(LinearConstraint(A, p.burden * (k**2 - (2 * k + 1) * k), np.inf))
-        # logq laid out per target once: y_j = L[j] . x
-        L = csr_array((logq, (pj, np.arange(n))), shape=(T, n))
         y_warm = np.log(p.q ** best_x).sum(axis=0)
-        ymin = np.minimum(L @ p.rounds[pi].astype(float), 0.0)
         cuts_a = [np.maximum(np.log(GRID_SURVIVAL)[:, None], ymin[None, :]),
                   y_warm[None, :]]
         cut_rows = []
 
         def tangents(a: np.ndarray) -> LinearConstraint:
-            """z_j - v_j e^a L_j x >= v_j e^a (1 - a) for cut points a (K, T)."""
+            """z_j - v_j e^a y_j >= v_j e^a (1 - a) for cut points a (K, T): two entries a row."""
             K = a.shape[0]
             slope = p.value[None, :] * np.exp(a)  # (K,T)
-            Lk = vstack([L.multiply(slope[k][:, None]) for k in range(K)])  # (K*T, n)
-            Z = coo_array((np.ones(K * T), (np.arange(K * T), np.tile(np.arange(T), K))),
-                          shape=(K * T, T))
-            A = hstack([-Lk, Z, csr_array((K * T, G))]).tocsr()
+            r = np.arange(K * T)
+            j = np.tile(np.arange(T), K)
+            A = coo_array((np.concatenate([np.ones(K * T), -slope.ravel()]),
+                           (np.concatenate([r, r]), np.concatenate([n + j, n + T + j]))),
+                          shape=(K * T, nv)).tocsr()
             return LinearConstraint(A, (slope * (1.0 - a)).ravel(), np.inf)
 
         for a in cuts_a:
             cut_rows.append(tangents(a))
         bound = -np.inf
+        if n * T > LP_FIRST_MIN:  # large: the LP relaxation's bound, in case the MIP gives none
+            lp = milp(c, integrality=np.zeros(nv), bounds=bounds, constraints=rows + cut_rows,
+                      options={"time_limit": max(deadline - _time.process_time(), 0.01) / 4,
+                               "disp": False})
+            if lp.status == 0:
+                bound = float(lp.fun)
         optimal = False
         it = 0
         for it in range(1, self.max_rounds + 1):  # noqa: B007 (reported)
