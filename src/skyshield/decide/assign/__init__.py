@@ -22,25 +22,6 @@ from skyshield.decide.assign.static import (
     StaticSolver,
 )
 
-
-class EngineLocalSearch(LocalSearchAssigner):
-    """The local search with a budget fit for one decision cycle of a run."""
-
-    def __init__(self) -> None:
-        super().__init__(restarts=5, time_limit_s=0.2)
-
-
-class EngineExact(ExactAssigner):
-    """The exact solver with a budget fit for one decision cycle of a run."""
-
-    def __init__(self) -> None:
-        super().__init__(time_limit_s=2.0, warm_time_s=0.1, warm_restarts=1)
-
-
-ASSIGNERS: dict[str, type[Assigner]] = {
-    "greedy": GreedyAssigner, "local": EngineLocalSearch, "exact": EngineExact,
-}
-
 SOLVERS: dict[str, type[StaticSolver]] = {
     "greedy": GreedyAssigner,
     "local": LocalSearchAssigner,
@@ -87,7 +68,6 @@ def solve_static(
 
 
 __all__ = [
-    "ASSIGNERS",
     "SOLVERS",
     "Assigner",
     "Assignment",

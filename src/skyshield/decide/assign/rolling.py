@@ -19,10 +19,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from skyshield.decide.assess import assess_tracks, threat_value
 from skyshield.decide.assign.base import Assigner, Assignment, AssignmentProblem
 from skyshield.decide.assign.dynamic import Commit, DynamicConfig, DynamicProblem, build, commit
 from skyshield.decide.assign.greedy import mmr
 from skyshield.decide.assign.static import StaticSolver, from_matching
+from skyshield.decide.engage import Engagements, EntryP, Shooters, WeaponTable, target_ok
+from skyshield.decide.roe import NationRules
+from skyshield.doctrine import HORIZON_S
+from skyshield.geo.frame import THEATRE
+from skyshield.picture.tracks import Tracks
 
 
 @dataclass
@@ -31,7 +37,7 @@ class PlanStats:
 
     solve_s: list[float] = field(default_factory=list)  # solver CPU time per cycle [s]
     state_s: list[float] = field(default_factory=list)  # problem statement CPU per cycle [s]
-    planned_value: list[float] = field(default_factory=list)  # expected value committed [-]
+    planned_value: list[float] = field(default_factory=list)  # expected class value committed
     plan_value: list[float] = field(default_factory=list)  # expected value of the whole plan
     triples: list[int] = field(default_factory=list)  # permitted triples considered
     feasible: list[int] = field(default_factory=list)  # feasible triples
@@ -72,17 +78,55 @@ class RollingPlanner(Assigner):
         shooter, track = np.nonzero(x)
         return Assignment(track.astype(np.int64), shooter.astype(np.int64))
 
+    def plan(self, tracks: Tracks, rows: np.ndarray, shooters: Shooters,
+             rules: dict[str, NationRules], table: WeaponTable, t: float,
+             entry_p: EntryP | None = None, keep_out: np.ndarray | None = None,
+             horizon_s: float = HORIZON_S) -> Engagements:
+        """The Decider's plan step: new engagements for free shooters against tracks `rows`.
+
+        Threat value and deadline come from the assessment of those tracks: the deadline is
+        the predicted NATO entry (for a track still outside) and, with
+        `config.impact_deadline`, the predicted arrival at the place it most likely
+        threatens, if earlier; at most the horizon.
+        """
+        empty = Engagements(*(np.zeros(0, np.int64),) * 4, np.zeros((0, 3)))
+        if not len(rows) or not len(shooters):
+            return empty
+        x, cls = tracks.x[rows], tracks.cls[rows]
+        lat, lon, alt = THEATRE.to_lla(x[:, :3])
+        allowed = np.zeros((len(rows), len(shooters)), bool)
+        for nation, nr in rules.items():
+            cols = shooters.nation == nation
+            if cols.any():
+                allowed[:, cols] = target_ok(nr, lat, lon, alt, cls, entry_p)[:, None]
+        keep = np.flatnonzero(allowed.any(axis=1))
+        if not len(keep):
+            return empty
+        sub = rows[keep]
+        a = assess_tracks(tracks.select(sub), t, horizon_s)
+        outside = (a.t_to_border > 0).all(axis=1)
+        nato = np.where(outside, a.t_to_border.min(axis=1), np.inf)
+        impact = np.where(a.place_value > 0, a.t_to_place, np.inf)
+        if not self.config.impact_deadline:
+            impact = np.full(len(sub), np.inf)
+        deadline = np.minimum(np.minimum(nato, impact), horizon_s)
+        c = self.plan_cycle(x[keep], cls[keep], tracks.number[sub], a.value, deadline,
+                            allowed[keep], shooters, rules, table, keep_out,
+                            report_value=threat_value(cls[keep]))
+        return Engagements(c.shooter, keep[c.track], c.weapon, c.time, c.aim)
+
     def plan_cycle(self, tracks_x: np.ndarray, tracks_cls: np.ndarray, numbers: np.ndarray,
                    value: np.ndarray, deadline: np.ndarray, allowed: np.ndarray,
-                   shooters: object, rules: dict, table: object,
-                   keep_out: np.ndarray | None = None) -> Commit:
+                   shooters: Shooters, rules: dict[str, NationRules], table: WeaponTable,
+                   keep_out: np.ndarray | None = None,
+                   report_value: np.ndarray | None = None) -> Commit:
         """State, solve and commit one cycle; remember the plan for the next one."""
         t0 = _time.process_time()
         dp = build(tracks_x, value, deadline, allowed, tracks_cls, shooters, rules, table,
                    self.config, keep_out)
         t1 = _time.process_time()
         p = dp.static
-        aircraft = shooters.index[dp.shooter]  # type: ignore[attr-defined]
+        aircraft = shooters.index[dp.shooter]
         sol = self.solver.solve(p)
         x = sol.x
         keep = self._carried(dp, aircraft, numbers)
@@ -93,7 +137,7 @@ class RollingPlanner(Assigner):
                 x = keep
                 self.stats.kept += 1
         t2 = _time.process_time()
-        c = commit(dp, x)
+        c = commit(dp, x, report_value)
         i, j = np.nonzero(x)
         self._last = {(int(a), int(w), int(n)): int(k) for a, w, n, k in zip(
             aircraft[i], dp.weapon[i], numbers[j], x[i, j], strict=True)}
