@@ -97,3 +97,19 @@ def test_the_rolling_planner_drives_the_decider_and_reports_its_cycles():
     assert o.engage.aircraft.tolist() == [0] and o.engage.track.tolist() == [101]
     s = planner.stats.summary()
     assert s["cycles"] == 1 and s["feasible_max"] >= 1 and s["planned_value"] > 0
+
+
+@pytest.mark.parametrize("sls", [True, False])
+def test_shoot_look_shoot_holds_a_second_shooter_until_the_outcome(sls):
+    from skyshield.contracts import AircraftState as S
+
+    p, x, v = head_on()
+    p2 = np.vstack([p, p + np.array([[0.0, 5_000.0, 0.0]])])
+    planner = RollingPlanner(LocalSearchAssigner(restarts=1, time_limit_s=0.05),
+                             shoot_look_shoot=sls)
+    d = Decider(rules_for("automatic"), table(True), 2, assigner=planner)
+    first = d.step(tracks_at(x, v), own(p2, state=np.array([S.PATROL, S.READY])), 0.0)
+    assert first.engage.aircraft.tolist() == [0]
+    again = d.step(tracks_at(x + v * 5, v, t=5.0),
+                   own(p2, state=np.array([S.INTERCEPT, S.PATROL]), t=5.0), 5.0)
+    assert again.engage.aircraft.tolist() == ([] if sls else [1])

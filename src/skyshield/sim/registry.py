@@ -39,8 +39,8 @@ PICTURES: dict[str, Callable[[Scenario], tuple[Any, Picture]]] = {
     "perfect": _perfect,  # truth under the picture's own track numbers
     "tracked": _tracked,  # the scenario's radars and the multi-sensor tracker
 }
-def _rolling(solver: StaticSolver) -> Callable[[], Assigner]:
-    return lambda: RollingPlanner(solver)
+def _rolling(solver: StaticSolver, **kw: bool) -> Callable[[], Assigner]:
+    return lambda: RollingPlanner(solver, **kw)
 
 
 ASSIGNERS: dict[str, Callable[[], Assigner]] = {
@@ -48,6 +48,9 @@ ASSIGNERS: dict[str, Callable[[], Assigner]] = {
     # the dynamic (aircraft, weapon, track) problem as a rolling plan (decide/assign)
     "mmr": _rolling(GreedyAssigner()),
     "local": _rolling(LocalSearchAssigner(restarts=3, time_limit_s=0.05)),
+    # the same, shoot-shoot: a second shooter may go before the first shot's outcome is seen
+    "local-ss": _rolling(LocalSearchAssigner(restarts=3, time_limit_s=0.05),
+                         shoot_look_shoot=False),
     "exact": _rolling(ExactAssigner(time_limit_s=2.0, warm_time_s=0.05, warm_restarts=1)),
 }
 _KINDS = {"picture": PICTURES, "assign": ASSIGNERS}

@@ -81,13 +81,14 @@ class RollingPlanner(Assigner):
     def plan(self, tracks: Tracks, rows: np.ndarray, shooters: Shooters,
              rules: dict[str, NationRules], table: WeaponTable, t: float,
              entry_p: EntryP | None = None, keep_out: np.ndarray | None = None,
-             horizon_s: float = HORIZON_S) -> Engagements:
+             horizon_s: float = HORIZON_S, survival: np.ndarray | None = None) -> Engagements:
         """The Decider's plan step: new engagements for free shooters against tracks `rows`.
 
         Threat value and deadline come from the assessment of those tracks: the deadline is
         the predicted NATO entry (for a track still outside) and, with
         `config.impact_deadline`, the predicted arrival at the place it most likely
-        threatens, if earlier; at most the horizon.
+        threatens, if earlier; at most the horizon. `survival` (per row) is the chance each
+        track survives the shots already open on it: its value is discounted by it.
         """
         empty = Engagements(*(np.zeros(0, np.int64),) * 4, np.zeros((0, 3)))
         if not len(rows) or not len(shooters):
@@ -110,7 +111,8 @@ class RollingPlanner(Assigner):
         if not self.config.impact_deadline:
             impact = np.full(len(sub), np.inf)
         deadline = np.minimum(np.minimum(nato, impact), horizon_s)
-        c = self.plan_cycle(x[keep], cls[keep], tracks.number[sub], a.value, deadline,
+        value = a.value if survival is None else a.value * survival[keep]
+        c = self.plan_cycle(x[keep], cls[keep], tracks.number[sub], value, deadline,
                             allowed[keep], shooters, rules, table, keep_out,
                             report_value=threat_value(cls[keep]))
         return Engagements(c.shooter, keep[c.track], c.weapon, c.time, c.aim)
