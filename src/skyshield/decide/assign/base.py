@@ -43,14 +43,3 @@ class Assigner(ABC):
     def assign(self, problem: AssignmentProblem) -> Assignment:
         """Choose at most one track per shooter and one shooter per track."""
 
-
-class MatchingBySolver(Assigner):
-    """`assign` for a static solver: the matching solved as a static problem (cap 1)."""
-
-    def assign(self, problem: AssignmentProblem) -> Assignment:
-        """Most expected value destroyed, one shooter per track, one track per shooter."""
-        from skyshield.decide.assign.static import from_matching
-
-        x = self.solve(from_matching(problem))  # type: ignore[attr-defined]
-        shooter, track = np.nonzero(x.x)
-        return Assignment(track.astype(np.int64), shooter.astype(np.int64))

@@ -21,13 +21,14 @@ the one it reaches first (the rest is the plan, re-solved next cycle: a rolling 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from skyshield.decide.assign.static import StaticProblem
+from skyshield.decide.engage import Shooters, WeaponTable
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
+from skyshield.decide.roe import NationRules
 from skyshield.doctrine import DASH_BURN, RANGE_MARGIN, RESERVE_S
 from skyshield.geo.frame import THEATRE
 
@@ -76,10 +77,7 @@ class Commit:
         return len(self.shooter)
 
 
-EntryP = Callable[[np.ndarray, float, tuple[str, ...]], np.ndarray]
-
-
-def _inside(rules: dict, nation: np.ndarray, pts: np.ndarray) -> np.ndarray:
+def _inside(rules: dict[str, NationRules], nation: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Whether each point (k,3) lies in the permitted area of the nation given per point."""
     ok = np.zeros(len(pts), bool)
     if not len(pts):
@@ -98,9 +96,9 @@ def build(
     deadline: np.ndarray,
     allowed: np.ndarray,
     tracks_cls: np.ndarray,
-    shooters: object,
-    rules: dict,
-    table: object,
+    shooters: Shooters,
+    rules: dict[str, NationRules],
+    table: WeaponTable,
     config: DynamicConfig | None = None,
     keep_out: np.ndarray | None = None,
 ) -> DynamicProblem:
@@ -111,30 +109,30 @@ def build(
     """
     cfg = config or DynamicConfig()
     sh = shooters
-    T, S = len(tracks_x), len(sh)  # type: ignore[arg-type]
-    W = len(table.name)  # type: ignore[attr-defined]
+    T, S = len(tracks_x), len(sh)
+    W = len(table.name)
     x = tracks_x
     speed = np.linalg.norm(x[:, 3:5], axis=1)
-    pk_tw = table.pk[:, tracks_cls].T  # type: ignore[attr-defined]  # (T,W)
-    usable_tw = (pk_tw > 0) & (speed[:, None] <= table.max_target_speed[None, :])  # type: ignore[attr-defined]
+    pk_tw = table.pk[:, tracks_cls].T  # (T,W)
+    usable_tw = (pk_tw > 0) & (speed[:, None] <= table.max_target_speed[None, :])
     # geometry shared by every weapon: the track after the shooter's scramble delay
-    p_t = x[:, None, :2] + x[:, None, 3:5] * sh.delay[None, :, None]  # type: ignore[attr-defined]
-    d = p_t - sh.pos[None, :, :2]  # type: ignore[attr-defined]
-    cos_a = aspect_cos(p_t, x[:, None, 3:5], sh.pos[None, :, :2])  # type: ignore[attr-defined]
+    p_t = x[:, None, :2] + x[:, None, 3:5] * sh.delay[None, :, None]
+    d = p_t - sh.pos[None, :, :2]
+    cos_a = aspect_cos(p_t, x[:, None, 3:5], sh.pos[None, :, :2])
     vel = np.broadcast_to(x[:, None, 3:5], d.shape)
     time = np.full((S, W, T), np.inf)
     aim = np.zeros((S, W, T, 3))
     base_ok = allowed.T  # (S,T)
     triples = 0
     for w in range(W):  # weapon types are few (a handful): vectorised over (T, S) inside
-        has = sh.rounds[:, w] > 0  # type: ignore[attr-defined]
+        has = sh.rounds[:, w] > 0
         ok = base_ok & has[:, None] & usable_tw[None, :, w]
         triples += int(ok.sum())
         if not ok.any():
             continue
-        reach = RANGE_MARGIN * table.reach(np.full(cos_a.shape, w), cos_a)  # type: ignore[attr-defined]
-        tau = time_to_range(d, vel, sh.speed[None, :], reach)  # type: ignore[attr-defined]
-        total = (tau + sh.delay[None, :]).T  # (S,T) # type: ignore[attr-defined]
+        reach = RANGE_MARGIN * table.reach(np.full(cos_a.shape, w), cos_a)
+        tau = time_to_range(d, vel, sh.speed[None, :], reach)
+        total = (tau + sh.delay[None, :]).T  # (S,T)
         ok &= np.isfinite(total)
         pt = lead_point(x[None, :, :3], x[None, :, 3:6], np.where(ok, total, 0.0))  # (S,T,3)
         # a shot waits for its approval: the release is the later of the two
@@ -142,24 +140,24 @@ def build(
         delay = np.zeros(len(si))
         lat, lon, _ = THEATRE.to_lla(pt[si, tj])
         for n, nr in rules.items():
-            m = sh.nation[si] == n  # type: ignore[attr-defined]
+            m = sh.nation[si] == n
             if m.any():
                 delay[m] = nr.approval_delay(lat[m], lon[m])
         rel = np.maximum(total[si, tj], delay)
         p_rel = lead_point(x[tj, :3], x[tj, 3:6], rel)
         dash = tau.T[si, tj]
-        home = np.linalg.norm(p_rel[:, :2] - sh.base[si, :2], axis=1) / sh.cruise[si]  # type: ignore[attr-defined]
+        home = np.linalg.norm(p_rel[:, :2] - sh.base[si, :2], axis=1) / sh.cruise[si]
         good = rel < deadline[tj]
-        good &= sh.fuel_s[si] > DASH_BURN * dash + home + RESERVE_S  # type: ignore[attr-defined]
+        good &= sh.fuel_s[si] > DASH_BURN * dash + home + RESERVE_S
         for cx, cy, r in keep_out if keep_out is not None else ():
             good &= np.hypot(p_rel[:, 0] - cx, p_rel[:, 1] - cy) >= r
-        nation = sh.nation[si]  # type: ignore[attr-defined]
+        nation = sh.nation[si]
         idx = np.flatnonzero(good)
         for k in range(1, cfg.path_samples + 1):  # aim point (k = n) and the path before it
             if not len(idx):
                 break
             f = k / cfg.path_samples
-            pts = sh.pos[si[idx]] + f * (p_rel[idx] - sh.pos[si[idx]])  # type: ignore[attr-defined]
+            pts = sh.pos[si[idx]] + f * (p_rel[idx] - sh.pos[si[idx]])
             inside = _inside(rules, nation[idx], pts)
             good[idx[~inside]] = False
             idx = idx[inside]
@@ -170,9 +168,9 @@ def build(
     pk = pk_tw.T[rows_w]  # (I,T)
     static = StaticProblem.build(
         value, np.where(feasible[rows_s, rows_w], pk, 0.0),
-        sh.rounds[rows_s, rows_w],  # type: ignore[attr-defined]
-        allowed=feasible[rows_s, rows_w], cost=table.cost[rows_w],  # type: ignore[attr-defined]
-        cost_price=cfg.cost_price, group=sh.nation[rows_s], burden=cfg.burden,  # type: ignore[attr-defined]
+        sh.rounds[rows_s, rows_w],
+        allowed=feasible[rows_s, rows_w], cost=table.cost[rows_w],
+        cost_price=cfg.cost_price, group=sh.nation[rows_s], burden=cfg.burden,
         cap=np.full(T, cfg.max_rounds_per_track),
     )
     return DynamicProblem(static, rows_s, rows_w, time[rows_s, rows_w], aim[rows_s, rows_w],

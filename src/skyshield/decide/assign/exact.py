@@ -22,9 +22,13 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, hstack
 
-from skyshield.decide.assign.base import MatchingBySolver
 from skyshield.decide.assign.local import LocalSearchAssigner
-from skyshield.decide.assign.static import StaticProblem, StaticSolution, StaticSolver
+from skyshield.decide.assign.static import (
+    MatchingBySolver,
+    StaticProblem,
+    StaticSolution,
+    StaticSolver,
+)
 
 LP_FIRST_MIN = 200_000  # (variables × targets) above which the LP bound is taken first [-]
 GRID_SURVIVAL = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02, 0.01, 1e-3, 1e-4)  # [-]

@@ -23,9 +23,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from skyshield.decide.assign.base import MatchingBySolver
 from skyshield.decide.assign.greedy import mmr
-from skyshield.decide.assign.static import StaticProblem, StaticSolution, StaticSolver
+from skyshield.decide.assign.static import (
+    MatchingBySolver,
+    StaticProblem,
+    StaticSolution,
+    StaticSolver,
+)
 
 EPS = 1e-9  # an exchange must lower F by more than this (relative to the value scale) [-]
 ROOTS_ALL_MAX = 64  # graphs up to this many nodes keep a label per (root, node) [-]

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from skyshield.decide.assign.base import Assigner, Assignment, AssignmentProblem
+
 PK_MAX = 1.0 - 1e-12  # a certain kill is held just below 1 so that log-survival stays finite [-]
 
 
@@ -204,10 +206,20 @@ class StaticSolver(ABC):
         """Return the best assignment found within the solver's budget."""
 
 
-def from_matching(problem: object) -> StaticProblem:
+def from_matching(problem: AssignmentProblem) -> StaticProblem:
     """The engine's track × shooter matching as a static problem: one round per shooter,
-    at most one round per track, value × Pk to win (the `Assignment.expected_value`)."""
-    feasible = problem.feasible  # type: ignore[attr-defined]
+    at most one round per track, sum of value × Pk to win."""
+    feasible = problem.feasible
     T, S = feasible.shape
-    return StaticProblem.build(problem.value, problem.pk.T, np.ones(S, np.int64),  # type: ignore[attr-defined]
+    return StaticProblem.build(problem.value, problem.pk.T, np.ones(S, np.int64),
                                allowed=feasible.T, cap=np.ones(T, np.int64))
+
+
+class MatchingBySolver(Assigner):
+    """`assign` for a static solver: the matching solved as a static problem (cap 1)."""
+
+    def assign(self, problem: AssignmentProblem) -> Assignment:
+        """Most expected value destroyed, one shooter per track, one track per shooter."""
+        x = self.solve(from_matching(problem))  # type: ignore[attr-defined]
+        shooter, track = np.nonzero(x.x)
+        return Assignment(track.astype(np.int64), shooter.astype(np.int64))
