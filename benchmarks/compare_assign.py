@@ -65,7 +65,8 @@ def main() -> None:
         for job, r in zip(jobs, ex.map(one, jobs), strict=True):  # progress, run by run
             print(f"  {job[0]} seed {job[2]:2d} {job[3]:7}: value {r['value']:7.1f}, "
                   f"kills {r['kills']:3d}, spent ${r['spent_usd'] / 1e6:6.2f} M, "
-                  f"CPU {r['cpu_s']:5.1f} s", flush=True)
+                  f"destroyed ${r['destroyed_usd'] / 1e6:6.2f} M, CPU {r['cpu_s']:5.1f} s",
+                  flush=True)
             res.append(r)
     out: dict[tuple[str, str], list[dict[str, float]]] = {}
     for (s, _, _, asg), r in zip(jobs, res, strict=True):
