@@ -141,7 +141,10 @@ def simulate(
     force: Annotated[bool, typer.Option(
         "--force", help="replace the run folder given by --out if it holds files")] = False,
     picture: PictureOpt = Picture.tracked,
-    assign: Annotated[str, typer.Option(help="weapon-target assignment solver")] = "greedy",
+    assign: Annotated[str, typer.Option(help=(
+        "weapon-target assignment: 'greedy' (most valuable track, soonest shooter), or the "
+        "(aircraft, weapon, track) problem re-planned each cycle by 'mmr' (maximum "
+        "marginal return), 'local' (local search) or 'exact' (MIP, HiGHS)"))] = "greedy",
     report: Annotated[bool, typer.Option(help="write the HTML report into the run folder")] = True,
     compare_policies: Annotated[bool, typer.Option(
         help="also fly the run under each deconfliction policy (3 more runs) and show what "

@@ -15,7 +15,8 @@ from skyshield.sim.registry import PICTURES, build_assigner, build_picture
 def test_unknown_names_are_refused_when_the_config_is_built():
     with pytest.raises(ValueError, match=r"unknown picture 'radar'.*\['perfect', 'tracked'\]"):
         EngineConfig(picture="radar")
-    with pytest.raises(ValueError, match=r"unknown assign 'hungarian'.*\['greedy'\]"):
+    known = r"\['exact', 'greedy', 'local', 'local-ss', 'mmr'\]"
+    with pytest.raises(ValueError, match=r"unknown assign 'hungarian'.*" + known):
         EngineConfig(assign="hungarian")
     with pytest.raises(ValueError, match="decide_period_s must be a positive"):
         EngineConfig(decide_period_s=0)

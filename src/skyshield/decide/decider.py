@@ -36,6 +36,7 @@ from skyshield.contracts import (
 from skyshield.decide.approve import Approver, DelayApprover, Requests
 from skyshield.decide.assess import EntryCache
 from skyshield.decide.assign import Assigner, GreedyAssigner
+from skyshield.decide.assign.rolling import RollingPlanner
 from skyshield.decide.book import Book, EngagementState
 from skyshield.decide.engage import Shooters, WeaponTable, near_permitted, plan, release_ok
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
@@ -192,6 +193,8 @@ class Decider:
         near = np.flatnonzero(near_permitted(tracks.x, self.rules))
         busy = np.union1d(book.track[book.track >= 0], own.in_flight_track)
         free = ~np.isin(tracks.number[near], busy)
+        if not getattr(self.assigner, "shoot_look_shoot", True):  # shoot-shoot: plan them too
+            free[:] = True
         if not free.any():
             return Engage(), None
         has_rounds = own.rounds.sum(axis=1) > 0
@@ -208,8 +211,15 @@ class Decider:
             delay=np.where(on_alert, own.alert_delay_s[cand], 0.0),
             rounds=own.rounds[cand], fuel_s=own.fuel_s[cand], base=own.base[cand])
         rows = near[free]
-        e = plan(tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.table,
-                 self.assigner, entry_p=self._entry_p(tracks, rows, t), keep_out=self.keep_out)
+        if isinstance(self.assigner, RollingPlanner):  # the dynamic problem (issue 11)
+            e = self.assigner.plan(tracks, rows, shooters, self.rules, self.table, t,
+                                   entry_p=self._entry_p(tracks, rows, t),
+                                   keep_out=self.keep_out, horizon_s=self.entry.horizon_s,
+                                   survival=self._open_survival(tracks, rows, own))
+        else:
+            e = plan(tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.table,
+                     self.assigner, entry_p=self._entry_p(tracks, rows, t),
+                     keep_out=self.keep_out)
         if not len(e):
             return Engage(), None
         ac = cand[e.shooter]
@@ -237,6 +247,24 @@ class Decider:
         self.approver.request(req)
         book.ask(ac[need], ids, t, self.approver.expected_t(ids))
         return engage, req
+
+    def _open_survival(self, tracks: Tracks, rows: np.ndarray, own: OwnForces) -> np.ndarray:
+        """Chance each track row survives the shots already open on it: engagements in the
+        book (their weapon's Pk) and weapons in flight (the best Pk of the table for its
+        class, the weapon itself not being in the picture)."""
+        book, pk = self.book, self.table.pk
+        cls = tracks.cls[rows]
+        surv = np.ones(len(rows))
+        eng = np.flatnonzero(book.track >= 0)
+        if len(eng):
+            pos = np.flatnonzero(np.isin(tracks.number[rows], book.track[eng]))
+            for k in pos:  # tracks with an open engagement: a few
+                mine = eng[book.track[eng] == tracks.number[rows[k]]]
+                surv[k] *= np.prod(1.0 - pk[book.weapon[mine], cls[k]])
+        if len(own.in_flight_track):
+            n = np.array([np.sum(own.in_flight_track == num) for num in tracks.number[rows]])
+            surv *= (1.0 - pk[:, cls].max(axis=0)) ** n
+        return surv
 
     # ----------------------------------------------------------- engagements
     def _engagements(self, tracks: Tracks, tracks_t: float, own: OwnForces,

@@ -65,6 +65,16 @@ def summary(metrics: dict[str, Any]) -> Group:
     t3.add_row("notional value of threats destroyed", _usd(c["destroyed_value_usd"]))
     ratio = c["exchange_ratio"]
     t3.add_row("cost exchange (destroyed / spent)", "–" if ratio is None else f"{ratio:.2f}")
+    a = m.get("assign")
+    if a:
+        line = str(a.get("solver", a.get("assigner", "?")))
+        if "cycles" in a:
+            line += (f": {a['cycles']} cycles, solve {a['solve_ms_mean']:.1f} ms mean / "
+                     f"{a['solve_ms_max']:.1f} ms max; threat value planned (expected) "
+                     f"{a['planned_value']:.1f}, achieved {a['achieved_value']:.1f}")
+        else:
+            line += f"; threat value achieved {a['achieved_value']:.1f}"
+        t3.add_row("weapon-target assignment", line)
     if "tracking" in m:
         tr = m["tracking"]
         t3.add_row("mean GOSPA (c = 10 km, p = 2)", f"{tr['gospa_mean_m'] / 1000:.2f} km")

@@ -357,7 +357,22 @@ def _exchange_html(run: RunData) -> str:
         '<table class="data" style="margin-top:12px"><tr><th>Nation</th><th>Munitions</th>'
         f"<th>Flying hours</th><th>Destroyed</th></tr>{per}</table>"
         '<p class="sub" style="font-size:11.5px;margin-top:8px">Notional unit costs from the '
-        "reference library (public estimates, USD).</p></div>")
+        "reference library (public estimates, USD).</p>" + _assign_html(run) + "</div>")
+
+
+def _assign_html(run: RunData) -> str:
+    """Which assignment solver ran, its solve time per cycle, planned against achieved."""
+    a = (run.metrics or {}).get("assign")
+    if not a:
+        return ""
+    text = f"Weapon-target assignment: <b>{html.escape(str(a.get('solver', '?')))}</b>"
+    if "cycles" in a:
+        text += (f", {a['cycles']} planning cycles, solve {a['solve_ms_mean']:.1f} ms mean / "
+                 f"{a['solve_ms_max']:.1f} ms max; threat value planned (expected) "
+                 f"{a['planned_value']:.1f}, achieved {a['achieved_value']:.1f}")
+    else:
+        text += f"; threat value achieved {a['achieved_value']:.1f}"
+    return f'<p class="sub" id="assign-summary" style="font-size:12px">{text}.</p>'
 
 
 def _deconfliction_html(run_dir: Path, declared: str) -> str:

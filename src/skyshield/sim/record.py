@@ -111,6 +111,7 @@ class RunRecord:
     detections: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     n_plots: int = 0
     rejected_plots: int = 0
+    assign_stats: dict[str, Any] = field(default_factory=dict)  # the planner's (issue 11)
 
 
 def record_run(eng: Engine, t_end: float, wall_s: float) -> RunRecord:
@@ -133,4 +134,15 @@ def record_run(eng: Engine, t_end: float, wall_s: float) -> RunRecord:
         approvals=led.approvals, approval_delay=led.approval_delay, exposure=w.exposure,
         ukr_time_s=w.ukr_monitor.time_inside.copy(), traj=eng.traj,
         measured=bool(eng.feed.measured), detections=eng.detections, n_plots=eng.n_plots,
-        rejected_plots=int(sum(rejected.values())) if rejected is not None else 0)
+        rejected_plots=int(sum(rejected.values())) if rejected is not None else 0,
+        assign_stats=_assign_stats(eng))
+
+
+def _assign_stats(eng: Engine) -> dict[str, Any]:
+    """Which assigner ran and, for a rolling planner, its solve times and planned value."""
+    a = eng.assigner
+    out: dict[str, Any] = {"assigner": eng.config.assign, "solver": getattr(a, "name", "greedy")}
+    stats = getattr(a, "stats", None)
+    if stats is not None:
+        out.update(stats.summary())
+    return out

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from skyshield.decide.assign import Assigner, GreedyAssigner
+from skyshield.decide.assign import (
+    Assigner,
+    ExactAssigner,
+    GreedyAssigner,
+    LocalSearchAssigner,
+    StaticSolver,
+)
+from skyshield.decide.assign.rolling import RollingPlanner
 from skyshield.model.scenario import Scenario
 from skyshield.picture.base import Picture
 from skyshield.picture.perfect import PerfectPicture
@@ -32,7 +39,20 @@ PICTURES: dict[str, Callable[[Scenario], tuple[Any, Picture]]] = {
     "perfect": _perfect,  # truth under the picture's own track numbers
     "tracked": _tracked,  # the scenario's radars and the multi-sensor tracker
 }
-ASSIGNERS: dict[str, Callable[[], Assigner]] = {"greedy": GreedyAssigner}
+def _rolling(solver: StaticSolver, **kw: bool) -> Callable[[], Assigner]:
+    return lambda: RollingPlanner(solver, **kw)
+
+
+ASSIGNERS: dict[str, Callable[[], Assigner]] = {
+    "greedy": GreedyAssigner,  # the engine's matching: most valuable track, soonest shooter
+    # the dynamic (aircraft, weapon, track) problem as a rolling plan (decide/assign)
+    "mmr": _rolling(GreedyAssigner()),
+    "local": _rolling(LocalSearchAssigner(restarts=3, time_limit_s=0.05)),
+    # the same, shoot-shoot: a second shooter may go before the first shot's outcome is seen
+    "local-ss": _rolling(LocalSearchAssigner(restarts=3, time_limit_s=0.05),
+                         shoot_look_shoot=False),
+    "exact": _rolling(ExactAssigner(time_limit_s=2.0, warm_time_s=0.05, warm_restarts=1)),
+}
 _KINDS = {"picture": PICTURES, "assign": ASSIGNERS}
 
 

@@ -54,6 +54,7 @@ class RunResult:
         metrics = compute_metrics(rec.scenario, threats, aircraft, events, t_end, wall_s)
         if rec.measured:
             metrics["tracking"] = _tracking_metrics(rec)
+        metrics["assign"] = _assign_metrics(rec, threats)
         metrics["run"] = {
             "seed": rec.seed,
             "picture": rec.config["picture"],
@@ -68,6 +69,19 @@ class RunResult:
         from skyshield.sim.rundir import write_run_folder
 
         return write_run_folder(self, Path(out), force=force)
+
+
+def _assign_metrics(rec: RunRecord, threats: pd.DataFrame) -> dict[str, Any]:
+    """Which solver ran, its solve time per cycle, and the class value it planned to destroy
+    (expected, over the engagements it committed) against the class value destroyed."""
+    from skyshield.decide.assess import threat_value
+
+    out = dict(rec.assign_stats) if rec.assign_stats else {"assigner": rec.config["assign"]}
+    destroyed = (threats["outcome"] == "destroyed_coalition").to_numpy()
+    cls = np.asarray(rec.threats.cls, np.int64)
+    achieved = float(threat_value(cls[destroyed]).sum()) if destroyed.any() else 0.0
+    out["achieved_value"] = round(achieved, 3)
+    return out
 
 
 def _tracking_metrics(eng: RunRecord, c: float = 10_000.0, p: float = 2.0) -> dict[str, Any]:

@@ -42,3 +42,4 @@ class Assigner(ABC):
     @abstractmethod
     def assign(self, problem: AssignmentProblem) -> Assignment:
         """Choose at most one track per shooter and one shooter per track."""
+

@@ -1,0 +1,201 @@
+"""The dynamic problem: every permitted (aircraft, weapon, track) triple, stated before solving.
+
+For each triple at once (arrays (S, W, T)): the earliest intercept (time and point on the
+track's constant-velocity path) given the aircraft's position, dash speed, scramble delay,
+fuel and rounds, the weapon's launch range at the engagement aspect, the target's speed
+against the weapon's limit, and the nation's approval delay (a shot waits for approval, so
+the release time is the later of the two and the aim point moves on with the track). A
+triple is infeasible when the release comes after the track's deadline (its predicted
+NATO entry or impact), when the fuel does not cover the dash, the way home and the
+reserve, when the aim point lies in a keep-out circle, or when the aim point or the
+aircraft's straight path to it leaves its nation's permitted area: all applied *before*
+solving, so the solver's answer stays optimal for the problem it is given.
+
+The static problem handed to a `StaticSolver` has one "weapon" per (aircraft, weapon type)
+with rounds, Pk per weapon × threat class (the reference library), the threat value of
+the assessment, the weapon's cost at `cost_price`, the aircraft's nation as the
+burden-sharing group and `max_rounds_per_track` as the per-target cap. `commit` turns the
+answer into this cycle's engagements: each aircraft takes, of the tracks the plan gives it,
+the one it reaches first (the rest is the plan, re-solved next cycle: a rolling plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from skyshield.decide.assign.static import StaticProblem
+from skyshield.decide.engage import Shooters, WeaponTable
+from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
+from skyshield.decide.roe import NationRules
+from skyshield.doctrine import DASH_BURN, RANGE_MARGIN, RESERVE_S
+from skyshield.geo.frame import THEATRE
+
+PATH_SAMPLES = 3  # points of the straight path to the aim point checked against the area [-]
+
+
+@dataclass(frozen=True)
+class DynamicConfig:
+    """What the planner prices and limits (value units are those of the threat value)."""
+
+    cost_price: float = 1.5e-6  # value units per USD: a $1.05 M AIM-120 costs 1.6, a gun pass 0.003
+    burden: float = 0.0  # weight of sum over nations of (shots)^2 [value units]
+    max_rounds_per_track: int = 2  # rounds one track may receive in one plan [rounds]
+    path_samples: int = PATH_SAMPLES
+    # the predicted arrival at the likeliest place ahead as a hard deadline: off, since the
+    # heading-cone place of a waypoint-routed cruise missile is often one it turns away
+    # from (western-night seed 2: with it, 1 Kh-101 killed instead of 3); NATO entry is kept
+    impact_deadline: bool = False
+
+
+@dataclass(frozen=True)
+class DynamicProblem:
+    """The static problem of one decision cycle and how its rows map back to the forces."""
+
+    static: StaticProblem
+    shooter: np.ndarray  # (I,) shooter index (into `Shooters`) of each static weapon row
+    weapon: np.ndarray  # (I,) weapon index (into the weapon table) of each row
+    time: np.ndarray  # (I,T) release time from now [s] (inf infeasible)
+    aim: np.ndarray  # (I,T,3) aim point [m]
+    n_triples: int  # permitted (aircraft, weapon, track) triples considered
+    n_feasible: int  # of those, feasible ones
+
+
+@dataclass(frozen=True)
+class Commit:
+    """This cycle's engagements from a plan: one per aircraft (several may share a track)."""
+
+    shooter: np.ndarray  # (k,) index into Shooters
+    track: np.ndarray  # (k,) row of the tracks given to `build`
+    weapon: np.ndarray  # (k,) weapon index
+    time: np.ndarray  # (k,) release time from now [s]
+    aim: np.ndarray  # (k,3) aim point [m]
+    planned_value: float  # expected value destroyed by the committed shots [value units]
+
+    def __len__(self) -> int:
+        return len(self.shooter)
+
+
+def _inside(rules: dict[str, NationRules], nation: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Whether each point (k,3) lies in the permitted area of the nation given per point."""
+    ok = np.zeros(len(pts), bool)
+    if not len(pts):
+        return ok
+    lat, lon, _ = THEATRE.to_lla(pts)
+    for n, nr in rules.items():
+        m = nation == n
+        if m.any():
+            ok[m] = nr.permitted.contains(lat[m], lon[m])
+    return ok
+
+
+def build(
+    tracks_x: np.ndarray,
+    value: np.ndarray,
+    deadline: np.ndarray,
+    allowed: np.ndarray,
+    tracks_cls: np.ndarray,
+    shooters: Shooters,
+    rules: dict[str, NationRules],
+    table: WeaponTable,
+    config: DynamicConfig | None = None,
+    keep_out: np.ndarray | None = None,
+) -> DynamicProblem:
+    """State the problem for tracks (T,6) and shooters, every triple at once.
+
+    `value (T,)` threat values, `deadline (T,)` seconds from now before which a release
+    must happen, `allowed (T,S)` the rules' permission to engage each track where it is.
+    """
+    cfg = config or DynamicConfig()
+    sh = shooters
+    T, S = len(tracks_x), len(sh)
+    W = len(table.name)
+    x = tracks_x
+    speed = np.linalg.norm(x[:, 3:5], axis=1)
+    pk_tw = table.pk[:, tracks_cls].T  # (T,W)
+    usable_tw = (pk_tw > 0) & (speed[:, None] <= table.max_target_speed[None, :])
+    # geometry shared by every weapon: the track after the shooter's scramble delay
+    p_t = x[:, None, :2] + x[:, None, 3:5] * sh.delay[None, :, None]
+    d = p_t - sh.pos[None, :, :2]
+    cos_a = aspect_cos(p_t, x[:, None, 3:5], sh.pos[None, :, :2])
+    vel = np.broadcast_to(x[:, None, 3:5], d.shape)
+    time = np.full((S, W, T), np.inf)
+    aim = np.zeros((S, W, T, 3))
+    base_ok = allowed.T  # (S,T)
+    triples = 0
+    for w in range(W):  # weapon types are few (a handful): vectorised over (T, S) inside
+        has = sh.rounds[:, w] > 0
+        ok = base_ok & has[:, None] & usable_tw[None, :, w]
+        triples += int(ok.sum())
+        if not ok.any():
+            continue
+        reach = RANGE_MARGIN * table.reach(np.full(cos_a.shape, w), cos_a)
+        tau = time_to_range(d, vel, sh.speed[None, :], reach)
+        total = (tau + sh.delay[None, :]).T  # (S,T)
+        ok &= np.isfinite(total)
+        pt = lead_point(x[None, :, :3], x[None, :, 3:6], np.where(ok, total, 0.0))  # (S,T,3)
+        # a shot waits for its approval: the release is the later of the two
+        si, tj = np.nonzero(ok)
+        delay = np.zeros(len(si))
+        lat, lon, _ = THEATRE.to_lla(pt[si, tj])
+        for n, nr in rules.items():
+            m = sh.nation[si] == n
+            if m.any():
+                delay[m] = nr.approval_delay(lat[m], lon[m])
+        rel = np.maximum(total[si, tj], delay)
+        p_rel = lead_point(x[tj, :3], x[tj, 3:6], rel)
+        dash = tau.T[si, tj]
+        home = np.linalg.norm(p_rel[:, :2] - sh.base[si, :2], axis=1) / sh.cruise[si]
+        good = rel < deadline[tj]
+        good &= sh.fuel_s[si] > DASH_BURN * dash + home + RESERVE_S
+        for cx, cy, r in keep_out if keep_out is not None else ():
+            good &= np.hypot(p_rel[:, 0] - cx, p_rel[:, 1] - cy) >= r
+        nation = sh.nation[si]
+        idx = np.flatnonzero(good)
+        for k in range(1, cfg.path_samples + 1):  # aim point (k = n) and the path before it
+            if not len(idx):
+                break
+            f = k / cfg.path_samples
+            pts = sh.pos[si[idx]] + f * (p_rel[idx] - sh.pos[si[idx]])
+            inside = _inside(rules, nation[idx], pts)
+            good[idx[~inside]] = False
+            idx = idx[inside]
+        time[si[good], w, tj[good]] = rel[good]
+        aim[si[good], w, tj[good]] = p_rel[good]
+    feasible = np.isfinite(time)
+    rows_s, rows_w = np.nonzero(feasible.any(axis=2))
+    pk = pk_tw.T[rows_w]  # (I,T)
+    static = StaticProblem.build(
+        value, np.where(feasible[rows_s, rows_w], pk, 0.0),
+        sh.rounds[rows_s, rows_w],
+        allowed=feasible[rows_s, rows_w], cost=table.cost[rows_w],
+        cost_price=cfg.cost_price, group=sh.nation[rows_s], burden=cfg.burden,
+        cap=np.full(T, cfg.max_rounds_per_track),
+    )
+    return DynamicProblem(static, rows_s, rows_w, time[rows_s, rows_w], aim[rows_s, rows_w],
+                          triples, int(feasible.sum()))
+
+
+def commit(problem: DynamicProblem, x: np.ndarray, value: np.ndarray | None = None) -> Commit:
+    """Each aircraft's first engagement of the plan `x (I,T)`: its earliest planned release.
+
+    Ties (two weapon types of one aircraft on the same track) go to the higher Pk. The
+    planned value is that of the committed shots alone: sum over their tracks of
+    `value` (default the problem's) × (1 - product of (1 - Pk)).
+    """
+    i, j = np.nonzero(x)
+    if not len(i):
+        z = np.zeros(0, np.int64)
+        return Commit(z, z, z, np.zeros(0), np.zeros((0, 3)), 0.0)
+    s = problem.shooter[i]
+    t = problem.time[i, j]
+    pk = problem.static.pk[i, j]
+    order = np.lexsort((-pk, t, s))  # per shooter: earliest, then best Pk
+    first = order[np.r_[True, s[order][1:] != s[order][:-1]]]
+    i, j = i[first], j[first]
+    surv = np.ones(problem.static.shape[1])
+    np.multiply.at(surv, j, 1.0 - problem.static.pk[i, j])
+    planned = float((problem.static.value if value is None else value) @ (1.0 - surv))
+    return Commit(problem.shooter[i], j, problem.weapon[i], problem.time[i, j],
+                  problem.aim[i, j], planned)
