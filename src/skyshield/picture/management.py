@@ -30,10 +30,10 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.stats import chi2
 
 from skyshield.picture.filters import ModeState
+from skyshield.picture.kernels import close_pairs
 
 __all__ = ["MNManager", "TrackTable"]
 
@@ -233,7 +233,7 @@ class MNManager:
         idx = np.nonzero(table.confirmed if alive is None else table.confirmed & alive)[0]
         if idx.size < 2 or not updated.any():
             return drop
-        pairs = cKDTree(pos[idx]).query_pairs(self.merge_radius, output_type="ndarray")
+        pairs = close_pairs(np.ascontiguousarray(pos[idx]), float(self.merge_radius))
         if pairs.size == 0:
             return drop
         a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]

@@ -17,8 +17,9 @@ one track, never two. Per batch, in a fixed order:
 5. M-of-N confirmation, deletion of stale/lost tracks, duplicate evidence and merging
    (`MNManager.duplicates`).
 
-At the end all tracks are extrapolated to t (per motion mode, no mode interaction),
-classified, and returned.
+At the end of `update` all tracks are extrapolated to t (per motion mode, no mode
+interaction), classified, and returned. `ingest` does the same work without building the
+picture and `picture(t)` builds it when a consumer reads it.
 """
 
 from __future__ import annotations
@@ -39,9 +40,15 @@ from skyshield.picture.filters import (
     combine,
     combine_position,
     det3,
-    propagate,
 )
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
+from skyshield.picture.kernels import (
+    cv_position,
+    cv_propagate,
+    gate_bounds,
+    gate_prefilter,
+    store,
+)
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.tracks import Tracks
 from skyshield.world.plots import Plots
@@ -127,6 +134,16 @@ class Tracker:
     # ------------------------------------------------------------------ public
     def update(self, plots: Plots, t: float) -> Tracks:
         """Apply all plots (any order, any sensors) and return the picture predicted to t."""
+        self.ingest(plots, t)
+        return self.picture(t)
+
+    def ingest(self, plots: Plots, t: float) -> None:
+        """Apply all plots (any order, any sensors) and the time-based rules up to t.
+
+        The cheap half of `update`: the track table moves on, no picture is built. A
+        consumer that reads the picture less often than radars deliver (decide re-plans
+        every few seconds) calls `ingest` per batch and `picture` when it reads.
+        """
         ok = valid_plots(plots, self.config)
         if not ok.all():
             bad = plots.sensor[~ok]
@@ -143,34 +160,39 @@ class Tracker:
         if self.dead_.any():
             self.table_ = self.table_.compact(~self.dead_)
         self.dead_ = np.zeros(len(self.table_), bool)
-        return self.picture(t)
 
-    def picture(self, t: float) -> Tracks:
-        """All live tracks predicted to t (x, P), with their class and confidence."""
+    def picture(self, t: float, confirmed_only: bool = False) -> Tracks:
+        """Live tracks (or only the confirmed ones) predicted to t, with class and confidence.
+
+        Built on demand from the track table; `picture(t, True)` is
+        `picture(t).confirmed_only()` without predicting the tentative tracks.
+        """
         tab = self.table_
-        if len(tab) == 0:
+        rows = np.nonzero(tab.confirmed)[0] if confirmed_only else np.arange(len(tab))
+        n = rows.size
+        if n == 0:
             return Tracks.empty()
-        dt = np.maximum(np.nan_to_num(t - tab.t_update, nan=0.0), 0.0)
+        dt = np.maximum(np.nan_to_num(t - tab.t_update[rows], nan=0.0), 0.0)
         # tracks flying straight (CV mode dominant): the CV extrapolation of the combined
         # state; the others (turning, or young) per motion mode
-        modal = tab.state.mu[:, 0] < self.config.straight_mu
-        x, P = self._cv_at(np.nonzero(~modal)[0], dt[~modal])
+        modal = tab.state.mu[rows, 0] < self.config.straight_mu
+        x, P = self._cv_at(rows[~modal], dt[~modal])
         if modal.any():
-            xm, Pm = combine(self.filter_.extrapolate(tab.state.take(modal), dt[modal]))
-            x_all, P_all = np.empty((len(tab), 6)), np.empty((len(tab), 6, 6))
+            xm, Pm = combine(self.filter_.extrapolate(tab.state, dt[modal], rows[modal]))
+            x_all, P_all = np.empty((n, 6)), np.empty((n, 6, 6))
             x_all[~modal], P_all[~modal] = x, P
             x_all[modal], P_all[modal] = xm, Pm
             x, P = x_all, P_all
-        cls, conf = self.classifier_.classify(tab.speed, tab.alt, tab.n_feat)
+        cls, conf = self.classifier_.classify(tab.speed[rows], tab.alt[rows], tab.n_feat[rows])
         return Tracks(
-            number=tab.number.copy(),
+            number=tab.number[rows],
             x=x,
             P=P,
             cls=cls,
             cls_conf=conf,
-            t_init=tab.t_init.copy(),
-            t_update=tab.t_update.copy(),
-            confirmed=tab.confirmed.copy(),
+            t_init=tab.t_init[rows],
+            t_update=tab.t_update[rows],
+            confirmed=tab.confirmed[rows],
         )
 
     # ------------------------------------------------------------------ internals
@@ -193,18 +215,9 @@ class Tracker:
         Used to pick the tracks worth a full filter prediction, for the deletion test and for
         duplicate checks; the trace includes the largest process noise of the filter.
         """
-        tab, cfg = self.table_, self.config
-        xc, Pc = tab.xc, tab.Pc
-        pos = xc[:, :3] + dt[:, None] * xc[:, 3:]
-        tr = lambda M: np.trace(M, axis1=1, axis2=2)  # noqa: E731
+        cfg = self.config
         q = 2.0 * max(cfg.q_cv, cfg.q_turn) + cfg.q_vertical
-        var = (
-            tr(Pc[:, :3, :3])
-            + 2.0 * dt * tr(Pc[:, :3, 3:])
-            + dt**2 * tr(Pc[:, 3:, 3:])
-            + q * dt**3 / 3.0
-        )
-        return pos, var
+        return cv_position(self.table_.xc, self.table_.Pc, dt, q)
 
     def _candidates(
         self, z: np.ndarray, R: np.ndarray, dt: np.ndarray
@@ -222,12 +235,10 @@ class Tracker:
         xc = self.table_.xc
         if live is not None:
             pos, var, dt, xc = pos[live], var[live], dt[live], xc[live]
-        speed = np.linalg.norm(xc[:, 3:], axis=1)
         tr_r = np.trace(R, axis1=1, axis2=2)
         turn = self.config.turn_rate if self.config.filter == "imm" else 0.0
-        margin = 0.5 * turn * speed * dt**2 + 100.0
-        var2 = 2.0 * np.maximum(var, 0.0)
-        bound = np.sqrt(self.gate_.gate * (var2 + tr_r.max())) + margin
+        gate = self.gate_.gate
+        bound, var2, margin = gate_bounds(xc, var, dt, turn, gate, float(tr_r.max()))
         k = min(self.gate_.k, z.shape[0])
         tree = cKDTree(z)
         n = pos.shape[0]
@@ -240,11 +251,7 @@ class Tracker:
             if grp.any():
                 dg, jg = tree.query(pos[grp], k=k, distance_upper_bound=float(bound[grp].max()))
                 dist[grp], j[grp] = dg.reshape(-1, k), jg.reshape(-1, k)
-        hit = j < z.shape[0]
-        tr_rj = np.where(hit, tr_r[np.minimum(j, z.shape[0] - 1)], 0.0)
-        ok = hit & (dist <= np.sqrt(self.gate_.gate * (var2[:, None] + tr_rj)) + margin[:, None])
-        ti, slot = np.nonzero(ok)
-        pj = j[ti, slot]
+        ti, pj = gate_prefilter(dist, j, z.shape[0], tr_r, var2, margin, gate)
         return (ti if live is None else live[ti]), pj, ext
 
     def _process(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
@@ -258,7 +265,7 @@ class Tracker:
             ct, cp, ext = self._candidates(z, R, dt)
             if ct.size:
                 cand, cti = np.unique(ct, return_inverse=True)
-                pred = self.filter_.predict(tab.state.take(cand), dt[cand])
+                pred = self.filter_.predict(tab.state, dt[cand], cand)
                 xp, Pp = combine_position(pred)
                 ti, pi, d2 = self.gate_.test(cti, cp, xp, Pp, z, R)
                 conf = tab.confirmed[cand]
@@ -274,7 +281,7 @@ class Tracker:
                 if trk_all and ti_any(trk_all):
                     ci = np.concatenate(trk_all)
                     pi = np.concatenate(plt_all)
-                    self._apply(pred.take(ci), cand[ci], z[pi], R[pi], tb)
+                    self._apply(pred, ci, cand[ci], z[pi], R[pi], tb)
                     updated[cand[ci]] = True
             # the extrapolation to tb changed only for the updated tracks (now at dt = 0)
             pos, var = ext
@@ -285,13 +292,20 @@ class Tracker:
         if free.size:
             self._initiate(z[free], R[free], tb)
 
-    def _apply(self, pred: ModeState, rows: np.ndarray, z: np.ndarray, R: np.ndarray, tb: float):
-        """Filter update of the table rows `rows` (predicted `pred`) with their plots."""
+    def _apply(
+        self,
+        pred: ModeState,
+        sel: np.ndarray,
+        rows: np.ndarray,
+        z: np.ndarray,
+        R: np.ndarray,
+        tb: float,
+    ) -> None:
+        """Filter update of table rows `rows` (predicted: rows `sel` of `pred`) with plots."""
         tab = self.table_
-        upd = self.filter_.update(pred, z, R)
-        tab.state.put(rows, upd)
-        xu, Pu = combine(upd)
-        tab.xc[rows], tab.Pc[rows] = xu, Pu
+        upd = self.filter_.update(pred, z, R, sel)
+        st = tab.state
+        xu = store(upd.x, upd.P, upd.mu, rows, st.x, st.P, st.mu, tab.xc, tab.Pc)
         tab.t_update[rows] = tb
         had_velocity = tab.hits[rows] >= 1
         tab.hits[rows] += 1
@@ -357,9 +371,7 @@ class Tracker:
         """Combined states of table rows extrapolated dt with the CV model (x (K,6), P)."""
         cfg = self.config
         tab = self.table_
-        xc, Pc = tab.xc[rows][:, None], tab.Pc[rows][:, None]
-        x, P = propagate(xc, Pc, dt, np.zeros(1), [cfg.q_cv], [cfg.q_vertical])
-        return x[:, 0], P[:, 0]
+        return cv_propagate(tab.xc[rows], tab.Pc[rows], dt, cfg.q_cv, cfg.q_vertical)
 
 
 def ti_any(parts: list[np.ndarray]) -> bool:

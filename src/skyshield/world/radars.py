@@ -129,6 +129,11 @@ class RadarNet:
     names: list[str] = field(default_factory=list)
     rcs_m2: np.ndarray = field(default_factory=lambda: RCS_M2.copy())  # per RcsClass [m²]
     t_last_: float = -np.inf  # time of the previous scan() call [s] (derived state)
+    # derived state, computed on first use (the arrays above do not change after that):
+    fixed_xyz_: np.ndarray | None = field(default=None, repr=False)  # antennas, (R,3) [m]
+    moving_: np.ndarray | None = field(default=None, repr=False)  # radars that move [bool]
+    quiet_: tuple[float, float] = (np.inf, -np.inf)  # no scan in [quiet_[0], quiet_[1]) [s]
+    last_times_: tuple | None = field(default=None, repr=False)  # last scan_times() call
 
     @classmethod
     def from_specs(cls, specs: Sequence[RadarSpec], rcs_m2: np.ndarray | None = None) -> RadarNet:
@@ -170,10 +175,33 @@ class RadarNet:
         return int(self.pos0.shape[0])
 
     # ------------------------------------------------------------------ geometry
+    def _static(self) -> None:
+        """Derive once what does not change: which radars move, the fixed antennas' xyz."""
+        if self.fixed_xyz_ is not None:
+            return
+        perim = 2.0 * self.orbit_leg + 2.0 * np.pi * self.orbit_radius
+        self.moving_ = (self.orbit == Orbit.RACETRACK) & (perim > 0) & (self.orbit_speed > 0)
+        xyz = self.pos0.copy()
+        xyz[:, 2] += self.antenna_height
+        self.fixed_xyz_ = xyz
+
     def positions(self, t: np.ndarray | float, radar: np.ndarray | None = None) -> np.ndarray:
-        """Antenna xyz [m] of radars (all, or `radar` indices) at times t (broadcast)."""
+        """Antenna xyz [m] of radars (all, or `radar` indices) at times t (broadcast).
+
+        Ground radars and radars without an orbit are at their precomputed site; only the
+        airborne ones on an orbit are computed for t.
+        """
+        self._static()
         idx = np.arange(len(self)) if radar is None else np.asarray(radar)
         t, idx = np.broadcast_arrays(np.asarray(t, dtype=float), idx)
+        out = self.fixed_xyz_[idx]
+        mov = self.moving_[idx]
+        if mov.any():
+            out[mov] = self._orbit_positions(t[mov], idx[mov])
+        return out
+
+    def _orbit_positions(self, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Antenna xyz [m] of radars `idx` on their racetrack orbits at times t (same shape)."""
         L = self.orbit_leg[idx]
         rho = self.orbit_radius[idx]
         perim = 2.0 * L + 2.0 * np.pi * rho
@@ -205,6 +233,10 @@ class RadarNet:
 
     def scan_times(self, t_prev: float, t: float) -> tuple[np.ndarray, np.ndarray]:
         """(radar index, scan time) of every scan in (t_prev, t], ordered by time."""
+        if self.quiet_[0] <= t_prev and t < self.quiet_[1]:
+            return np.zeros(0, np.int64), np.zeros(0)  # inside a known gap between scans
+        if self.last_times_ is not None and self.last_times_[0] == (t_prev, t):
+            return self.last_times_[1]
         per = self.scan_period
         k_hi = np.floor((t - self.phase) / per)
         k_lo = (
@@ -219,7 +251,14 @@ class RadarNet:
         offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
         ts = self.phase[radar] + (first + offset) * per[radar]
         order = np.argsort(ts, kind="stable")
-        return radar[order], ts[order]
+        out = radar[order], ts[order]
+        self.last_times_ = ((t_prev, t), out)
+        # the next scan of any radar after t: no interval inside [t, then) has scans (with a
+        # margin far above the rounding of the floor divisions above)
+        if np.isfinite(t) and len(self):
+            nxt = float((self.phase + np.maximum(k_hi + 1.0, 0.0) * per).min())
+            self.quiet_ = (float(t), nxt - 1e-9 * (abs(nxt) + 1.0))
+        return out
 
     # ------------------------------------------------------------------ sensing
     def coverage(

@@ -1,0 +1,428 @@
+"""Compiled per-track kernels of the filters (numba): predict, update, combine, gate.
+
+The filter algebra works on 6x6 and 3x3 matrices per track and motion mode. In numpy that
+is a stack of tiny matrix products: each product is a BLAS call per matrix and each step
+allocates a temporary, so the cost is call overhead and memory traffic, not arithmetic
+(docs/design-notes.md, "Speed"). These kernels do the same algebra in one pass per track,
+exploiting the structure of the motion model (F = [[I, A], [0, B]], H = [I 0]).
+
+Arithmetic is plain IEEE double in a fixed order (no fast-math, no fused multiply-add), so
+the results are the same on every machine; they differ from the numpy formulation only in
+rounding (OpenBLAS picks its FMA kernel at run time by CPU). Compiled code is cached on
+disk (`cache=True`): only the first run after an install compiles.
+
+Shapes: x (N, M, 6) mode means, P (N, M, 6, 6) covariances, mu (N, M) mode probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "combine",
+    "combine_position",
+    "cv_propagate",
+    "gate_d2",
+    "imm_predict",
+    "kalman_update",
+    "propagate",
+]
+
+LOG2PI = math.log(2.0 * math.pi)
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
+
+
+@njit(**_JIT)
+def _propagate_one(x, P, dt, w, qh, qv, xo, Po, FP):  # noqa: ANN001, ANN202
+    """x⁻ = F x, P⁻ = F P Fᵀ + Q for one mode (turn rate w) over dt, into xo, Po (FP scratch).
+
+    F = [[I, A], [0, B]] with A = [[a, -b, 0], [b, a, 0], [0, 0, dt]] and
+    B = [[c, -s, 0], [s, c, 0], [0, 0, 1]]; a = sin(w dt)/w, b = (1 - cos(w dt))/w.
+    """
+    if abs(w) < 1e-9:
+        a, b, c, s = dt, 0.0, 1.0, 0.0
+    else:
+        wt = w * dt
+        s, c = math.sin(wt), math.cos(wt)
+        a, b = s / w, (1.0 - c) / w
+    xo[0] = x[0] + (a * x[3] - b * x[4])
+    xo[1] = x[1] + (b * x[3] + a * x[4])
+    xo[2] = x[2] + dt * x[5]
+    xo[3] = c * x[3] - s * x[4]
+    xo[4] = s * x[3] + c * x[4]
+    xo[5] = x[5]
+    for j in range(6):  # FP = F P
+        p3, p4 = P[3, j], P[4, j]
+        FP[0, j] = P[0, j] + (a * p3 - b * p4)
+        FP[1, j] = P[1, j] + (b * p3 + a * p4)
+        FP[2, j] = P[2, j] + dt * P[5, j]
+        FP[3, j] = c * p3 - s * p4
+        FP[4, j] = s * p3 + c * p4
+        FP[5, j] = P[5, j]
+    for i in range(6):  # Po = FP Fᵀ
+        f3, f4 = FP[i, 3], FP[i, 4]
+        Po[i, 0] = FP[i, 0] + (a * f3 - b * f4)
+        Po[i, 1] = FP[i, 1] + (b * f3 + a * f4)
+        Po[i, 2] = FP[i, 2] + dt * FP[i, 5]
+        Po[i, 3] = c * f3 - s * f4
+        Po[i, 4] = s * f3 + c * f4
+        Po[i, 5] = FP[i, 5]
+    dt3, dt2 = dt * dt * dt / 3.0, dt * dt / 2.0
+    for ax in range(3):
+        q = qv if ax == 2 else qh
+        Po[ax, ax] += dt3 * q
+        Po[ax, ax + 3] += dt2 * q
+        Po[ax + 3, ax] += dt2 * q
+        Po[ax + 3, ax + 3] += dt * q
+
+
+@njit(**_JIT)
+def propagate(x, P, rows, dt, omega, q_h, q_v):  # noqa: ANN001, ANN201
+    """Per-mode prediction (no interaction) of rows `rows` of x (N,M,6), P (N,M,6,6) over
+    dt (K,) [s]; returns (K,M,6), (K,M,6,6)."""
+    n, m = rows.shape[0], x.shape[1]
+    xo = np.empty((n, m, 6))
+    Po = np.empty((n, m, 6, 6))
+    FP = np.empty((6, 6))
+    for k in range(n):
+        r = rows[k]
+        for j in range(m):
+            _propagate_one(
+                x[r, j], P[r, j], dt[k], omega[j], q_h[j], q_v[j], xo[k, j], Po[k, j], FP
+            )
+    return xo, Po
+
+
+@njit(**_JIT)
+def cv_propagate(x, P, dt, q_h, q_v):  # noqa: ANN001, ANN201
+    """Constant-velocity prediction of single states x (N,6), P (N,6,6) over dt (N,) [s]."""
+    n = x.shape[0]
+    xo = np.empty_like(x)
+    Po = np.empty_like(P)
+    FP = np.empty((6, 6))
+    for k in range(n):
+        _propagate_one(x[k], P[k], dt[k], 0.0, q_h, q_v, xo[k], Po[k], FP)
+    return xo, Po
+
+
+@njit(**_JIT)
+def imm_predict(x, P, mu, rows, dt, omega, q_h, q_v, sojourn):  # noqa: ANN001, ANN201
+    """IMM interaction (mixing) then per-mode prediction of rows `rows` over dt (K,) [s];
+    (x, P, c) of the K rows.
+
+    Markov switching with P(switch within dt) = 1 - exp(-dt / sojourn), spread evenly over
+    the other modes; the mixed covariances are formed from the means relative to mode 0
+    (no cancellation): P0_j = sum_i mu_i|j (P_i + d_i d_iᵀ) - e_j e_jᵀ, d_i = x_i - x_0,
+    e_j = x0_j - x_0.
+    """
+    n, m = rows.shape[0], mu.shape[1]
+    xo = np.empty((n, m, 6))
+    Po = np.empty((n, m, 6, 6))
+    c = np.empty((n, m))
+    Pi = np.empty((m, m))
+    mix = np.empty((m, m))
+    d = np.empty((m, 6))
+    x0 = np.empty(6)
+    e = np.empty(6)
+    P0 = np.empty((6, 6))
+    FP = np.empty((6, 6))
+    for k in range(n):
+        r = rows[k]
+        p_sw = 1.0 - math.exp(-dt[k] / sojourn)
+        for i in range(m):
+            for j in range(m):
+                Pi[i, j] = 1.0 - p_sw if i == j else p_sw / (m - 1)
+        for j in range(m):
+            s = 0.0
+            for i in range(m):
+                s += mu[r, i] * Pi[i, j]
+            c[k, j] = s
+        for j in range(m):
+            cj = max(c[k, j], 1e-300)
+            for i in range(m):
+                mix[i, j] = mu[r, i] * Pi[i, j] / cj
+        for i in range(m):
+            for a in range(6):
+                d[i, a] = x[r, i, a] - x[r, 0, a]
+        for j in range(m):
+            # sums over i accumulated in the order i = 0, 1, ... (loops over i outermost so
+            # that the inner loops run over contiguous memory)
+            e[:] = 0.0
+            P0[:] = 0.0
+            for i in range(m):
+                w = mix[i, j]
+                Pri = P[r, i]
+                for a in range(6):
+                    e[a] += w * d[i, a]
+                    da = d[i, a]
+                    for b in range(6):
+                        P0[a, b] += w * (Pri[a, b] + da * d[i, b])
+            for a in range(6):
+                x0[a] = x[r, 0, a] + e[a]
+                for b in range(6):
+                    P0[a, b] -= e[a] * e[b]
+            _propagate_one(x0, P0, dt[k], omega[j], q_h[j], q_v[j], xo[k, j], Po[k, j], FP)
+    return xo, Po, c
+
+
+@njit(**_JIT)
+def _inv3(S, out):  # noqa: ANN001, ANN202
+    """Inverse of a 3x3 matrix by cofactors into out; returns the determinant."""
+    a, b, c = S[0, 0], S[0, 1], S[0, 2]
+    d, e, f = S[1, 0], S[1, 1], S[1, 2]
+    g, h, i = S[2, 0], S[2, 1], S[2, 2]
+    A, B, C = e * i - f * h, -(d * i - f * g), d * h - e * g
+    det = a * A + b * B + c * C
+    out[0, 0], out[1, 0], out[2, 0] = A / det, B / det, C / det
+    out[0, 1] = -(b * i - c * h) / det
+    out[1, 1] = (a * i - c * g) / det
+    out[2, 1] = -(a * h - b * g) / det
+    out[0, 2] = (b * f - c * e) / det
+    out[1, 2] = -(a * f - c * d) / det
+    out[2, 2] = (a * e - b * d) / det
+    return det
+
+
+@njit(**_JIT)
+def kalman_update(x, P, mu, rows, z, R, imm):  # noqa: ANN001, ANN201
+    """Position-measurement update per mode of rows `rows` with plots z (K,3), R (K,3,3),
+    then (imm) the mode probabilities; (x, P, mu) of the K rows.
+
+    K = P Hᵀ S⁻¹ with S = P_pos + R; P⁺ = P - K H P, symmetrised; the mode likelihoods are
+    Gaussian in the innovation; mode probabilities are floored at 1e-6.
+    """
+    n, m = rows.shape[0], mu.shape[1]
+    xo = np.empty((n, m, 6))
+    Po = np.empty((n, m, 6, 6))
+    muo = np.empty((n, m))
+    S = np.empty((3, 3))
+    Si = np.empty((3, 3))
+    K = np.empty((6, 3))
+    nu = np.empty(3)
+    ll = np.empty(m)
+    for k in range(n):
+        r = rows[k]
+        for j in range(m):
+            Pk = P[r, j]
+            for a in range(3):
+                for b in range(3):
+                    S[a, b] = Pk[a, b] + R[k, a, b]
+                nu[a] = z[k, a] - x[r, j, a]
+            det = _inv3(S, Si)
+            for a in range(6):
+                for b in range(3):
+                    K[a, b] = Pk[a, 0] * Si[0, b] + Pk[a, 1] * Si[1, b] + Pk[a, 2] * Si[2, b]
+                xo[k, j, a] = x[r, j, a] + (K[a, 0] * nu[0] + K[a, 1] * nu[1] + K[a, 2] * nu[2])
+            for a in range(6):
+                for b in range(6):
+                    Po[k, j, a, b] = Pk[a, b] - (
+                        K[a, 0] * Pk[b, 0] + K[a, 1] * Pk[b, 1] + K[a, 2] * Pk[b, 2]
+                    )
+            for a in range(6):
+                for b in range(a + 1, 6):
+                    v = 0.5 * (Po[k, j, a, b] + Po[k, j, b, a])
+                    Po[k, j, a, b] = v
+                    Po[k, j, b, a] = v
+            d2 = 0.0
+            for a in range(3):
+                d2 += nu[a] * (Si[a, 0] * nu[0] + Si[a, 1] * nu[1] + Si[a, 2] * nu[2])
+            ll[j] = -0.5 * (d2 + math.log(max(det, 1e-300)) + 3.0 * LOG2PI)
+        if not imm:
+            for j in range(m):
+                muo[k, j] = mu[r, j]
+            continue
+        top = -np.inf
+        for j in range(m):
+            ll[j] += math.log(max(mu[r, j], 1e-300))
+            top = max(top, ll[j])
+        s = 0.0
+        for j in range(m):
+            ll[j] = math.exp(ll[j] - top)
+            s += ll[j]
+        s2 = 0.0
+        for j in range(m):
+            ll[j] = max(ll[j] / s, 1e-6)
+            s2 += ll[j]
+        for j in range(m):
+            muo[k, j] = ll[j] / s2
+    return xo, Po, muo
+
+
+@njit(**_JIT)
+def combine(x, P, mu):  # noqa: ANN001, ANN201
+    """Moment-matched single Gaussian (x (N,6), P (N,6,6)) of the mode mixture."""
+    n, m = mu.shape
+    xo = np.zeros((n, 6))
+    Po = np.zeros((n, 6, 6))
+    dx = np.empty(6)
+    for k in range(n):
+        if m == 1:
+            xo[k] = x[k, 0]
+            Po[k] = P[k, 0]
+            continue
+        for j in range(m):
+            for a in range(6):
+                xo[k, a] += mu[k, j] * x[k, j, a]
+        for j in range(m):
+            w = mu[k, j]
+            for a in range(6):
+                dx[a] = x[k, j, a] - xo[k, a]
+            for a in range(6):
+                for b in range(6):
+                    Po[k, a, b] += w * (P[k, j, a, b] + dx[a] * dx[b])
+    return xo, Po
+
+
+@njit(**_JIT)
+def combine_position(x, P, mu):  # noqa: ANN001, ANN201
+    """Position part only of `combine`: mean (N,3) and covariance (N,3,3) (for gating)."""
+    n, m = mu.shape
+    xo = np.zeros((n, 3))
+    Po = np.zeros((n, 3, 3))
+    dx = np.empty(3)
+    for k in range(n):
+        for j in range(m):
+            for a in range(3):
+                xo[k, a] += mu[k, j] * x[k, j, a]
+        for j in range(m):
+            w = mu[k, j]
+            for a in range(3):
+                dx[a] = x[k, j, a] - xo[k, a]
+            for a in range(3):
+                for b in range(3):
+                    Po[k, a, b] += w * (P[k, j, a, b] + dx[a] * dx[b])
+    return xo, Po
+
+
+@njit(**_JIT)
+def gate_d2(ti, pi, pos, Ppos, z, R):  # noqa: ANN001, ANN201
+    """Mahalanobis d² = νᵀ (P_pos + R)⁻¹ ν of the (track ti, plot pi) pairs."""
+    n = ti.shape[0]
+    out = np.empty(n)
+    S = np.empty((3, 3))
+    Si = np.empty((3, 3))
+    nu = np.empty(3)
+    for k in range(n):
+        t, p = ti[k], pi[k]
+        for a in range(3):
+            nu[a] = z[p, a] - pos[t, a]
+            for b in range(3):
+                S[a, b] = Ppos[t, a, b] + R[p, a, b]
+        _inv3(S, Si)
+        d2 = 0.0
+        for a in range(3):
+            d2 += nu[a] * (Si[a, 0] * nu[0] + Si[a, 1] * nu[1] + Si[a, 2] * nu[2])
+        out[k] = d2
+    return out
+
+
+@njit(**_JIT)
+def cv_position(xc, Pc, dt, q):  # noqa: ANN001, ANN201
+    """Cheap CV extrapolation of combined states: positions (N,3) and variance traces (N,).
+
+    var = tr P_pp + 2 dt tr P_pv + dt² tr P_vv + q dt³ / 3 (q: the summed noise densities).
+    """
+    n = xc.shape[0]
+    pos = np.empty((n, 3))
+    var = np.empty(n)
+    for k in range(n):
+        d = dt[k]
+        t_pp = Pc[k, 0, 0] + Pc[k, 1, 1] + Pc[k, 2, 2]
+        t_pv = Pc[k, 0, 3] + Pc[k, 1, 4] + Pc[k, 2, 5]
+        t_vv = Pc[k, 3, 3] + Pc[k, 4, 4] + Pc[k, 5, 5]
+        for a in range(3):
+            pos[k, a] = xc[k, a] + d * xc[k, a + 3]
+        var[k] = t_pp + 2.0 * d * t_pv + d * d * t_vv + q * d * d * d / 3.0
+    return pos, var
+
+
+@njit(**_JIT)
+def gate_bounds(xc, var, dt, turn, gate, tr_r_max):  # noqa: ANN001, ANN201
+    """Per track the Euclidean search bound of the chi-square gate and its pieces.
+
+    Returns (bound, var2, margin): var2 = 2 max(var, 0), margin = turn drift + 100 m, bound =
+    sqrt(gate (var2 + max tr R)) + margin (|ν|² <= gate · λmax(S) <= gate · trace S).
+    """
+    n = xc.shape[0]
+    bound = np.empty(n)
+    var2 = np.empty(n)
+    margin = np.empty(n)
+    for k in range(n):
+        v = xc[k]
+        speed = math.sqrt(v[3] * v[3] + v[4] * v[4] + v[5] * v[5])
+        margin[k] = 0.5 * turn * speed * dt[k] * dt[k] + 100.0
+        var2[k] = 2.0 * max(var[k], 0.0)
+        bound[k] = math.sqrt(gate * (var2[k] + tr_r_max)) + margin[k]
+    return bound, var2, margin
+
+
+@njit(**_JIT)
+def gate_prefilter(dist, j, m, tr_r, var2, margin, gate):  # noqa: ANN001, ANN201
+    """(track, plot) pairs among k-d tree neighbours inside the track's Euclidean bound."""
+    n, k = dist.shape
+    ti = np.empty(n * k, np.int64)
+    pj = np.empty(n * k, np.int64)
+    c = 0
+    for r in range(n):
+        for s in range(k):
+            p = j[r, s]
+            if p < m and dist[r, s] <= math.sqrt(gate * (var2[r] + tr_r[p])) + margin[r]:
+                ti[c] = r
+                pj[c] = p
+                c += 1
+    return ti[:c], pj[:c]
+
+
+@njit(**_JIT)
+def close_pairs(pos, r):  # noqa: ANN001, ANN201
+    """All pairs (i < j) of points pos (N,3) at most r apart, ordered by (i, j) (M, 2).
+
+    Sweep and prune along x: after sorting by x, each point is tested only against the
+    points that follow it within r in x (the pairs a k-d tree's `query_pairs` returns).
+    """
+    n = pos.shape[0]
+    order = np.argsort(pos[:, 0])
+    r2 = r * r
+    cap = 4 * n + 16
+    out = np.empty((cap, 2), np.int64)
+    c = 0
+    for u in range(n):
+        i = order[u]
+        xi, yi, zi = pos[i, 0], pos[i, 1], pos[i, 2]
+        for v in range(u + 1, n):
+            j = order[v]
+            dx = pos[j, 0] - xi
+            if dx > r:
+                break
+            dy = pos[j, 1] - yi
+            dz = pos[j, 2] - zi
+            if dx * dx + dy * dy + dz * dz <= r2:
+                if c == cap:
+                    grown = np.empty((2 * cap, 2), np.int64)
+                    grown[:c] = out[:c]
+                    out, cap = grown, 2 * cap
+                out[c, 0], out[c, 1] = min(i, j), max(i, j)
+                c += 1
+    res = out[:c]
+    key = res[:, 0] * n + res[:, 1]
+    return res[np.argsort(key)]
+
+
+@njit(**_JIT)
+def store(x, P, mu, rows, X, PP, MU, XC, PC):  # noqa: ANN001, ANN201
+    """Write states x, P, mu (K rows) into table rows `rows` and their combined moments."""
+    n, m = mu.shape
+    for k in range(n):
+        r = rows[k]
+        MU[r] = mu[k]
+        X[r] = x[k]
+        PP[r] = P[k]
+    xc, Pc = combine(x, P, mu)
+    for k in range(n):
+        r = rows[k]
+        XC[r] = xc[k]
+        PC[r] = Pc[k]
+    return xc
