@@ -426,3 +426,101 @@ def store(x, P, mu, rows, X, PP, MU, XC, PC):  # noqa: ANN001, ANN201
         XC[r] = xc[k]
         PC[r] = Pc[k]
     return xc
+
+
+@njit(**_JIT)
+def valid_mask(t, z, R, max_xy, min_alt, max_alt, max_sigma):  # noqa: ANN001, ANN201
+    """Plots with finite values, a possible position and a symmetric positive-definite R.
+
+    R is scaled to Rn_ij = R_ij / (|R_ii R_jj|)^(1/4) (congruent to R, so positive-definite
+    together) before the leading-minor tests, so that they do not depend on the units.
+    """
+    n = t.shape[0]
+    ok = np.zeros(n, np.bool_)
+    sc = np.empty((3, 3))
+    Rn = np.empty((3, 3))
+    s2 = max_sigma * max_sigma
+    for k in range(n):
+        good = math.isfinite(t[k])
+        for a in range(3):
+            good = good and math.isfinite(z[k, a])
+            for b in range(3):
+                good = good and math.isfinite(R[k, a, b])
+        if not good:
+            continue
+        if not (math.hypot(z[k, 0], z[k, 1]) <= max_xy and min_alt <= z[k, 2] <= max_alt):
+            continue
+        for a in range(3):
+            d = R[k, a, a]
+            good = good and d > 1e-6 and d < s2
+        if not good:
+            continue
+        for a in range(3):
+            for b in range(3):
+                sc[a, b] = math.sqrt(abs(R[k, a, a] * R[k, b, b]))
+                good = good and abs(R[k, a, b] - R[k, b, a]) <= 1e-6 * sc[a, b] + 1e-9
+                Rn[a, b] = R[k, a, b] / (math.sqrt(sc[a, b]) if sc[a, b] > 0 else 1.0)
+        if not good:
+            continue
+        minor2 = Rn[0, 0] * Rn[1, 1] - Rn[0, 1] * Rn[1, 0]
+        det = (
+            Rn[0, 0] * (Rn[1, 1] * Rn[2, 2] - Rn[1, 2] * Rn[2, 1])
+            - Rn[0, 1] * (Rn[1, 0] * Rn[2, 2] - Rn[1, 2] * Rn[2, 0])
+            + Rn[0, 2] * (Rn[1, 0] * Rn[2, 1] - Rn[1, 1] * Rn[2, 0])
+        )
+        ok[k] = minor2 > 1e-9 and det > 1e-9
+    return ok
+
+
+@njit(**_JIT)
+def nearest_within(z, pos, bound, k, cell):  # noqa: ANN001, ANN201
+    """Per query point pos (N,3) its k nearest points of z (M,3) at most bound (N,) away.
+
+    Returns (dist (N,k), index (N,k)) sorted by distance, padded with inf / M, like a k-d
+    tree query with a distance bound. The points are bucketed on a square grid of side
+    `cell` [m] in x, y (sorted by cell); each query scans the grid rows its bound covers.
+    """
+    m, n = z.shape[0], pos.shape[0]
+    dist = np.full((n, k), np.inf)
+    idx = np.full((n, k), m, np.int64)
+    if m == 0 or n == 0 or k == 0:
+        return dist, idx
+    cx = np.floor(z[:, 0] / cell).astype(np.int64)
+    cy = np.floor(z[:, 1] / cell).astype(np.int64)
+    x0, x1, y0, y1 = cx.min(), cx.max(), cy.min(), cy.max()
+    w = y1 - y0 + 1
+    key = (cx - x0) * w + (cy - y0)
+    order = np.argsort(key)
+    skey = key[order]
+    zs = z[order]
+    for r in range(n):
+        b = bound[r]
+        px, py, pz = pos[r, 0], pos[r, 1], pos[r, 2]
+        if not (b >= 0.0) or not math.isfinite(px) or not math.isfinite(py):
+            continue
+        gx0 = max(math.floor((px - b) / cell), x0) - x0
+        gx1 = min(math.floor((px + b) / cell), x1) - x0
+        gy0 = max(math.floor((py - b) / cell), y0) - y0
+        gy1 = min(math.floor((py + b) / cell), y1) - y0
+        if gx0 > gx1 or gy0 > gy1:
+            continue
+        dr = dist[r]
+        ir = idx[r]
+        for gx in range(gx0, gx1 + 1):
+            lo = np.searchsorted(skey, gx * w + gy0)
+            hi = np.searchsorted(skey, gx * w + gy1, side="right")
+            for q in range(lo, hi):
+                dx = zs[q, 0] - px
+                dy = zs[q, 1] - py
+                dz = zs[q, 2] - pz
+                d = math.sqrt(dx * dx + dy * dy + dz * dz)
+                if d > b or d >= dr[k - 1]:
+                    continue
+                s = k - 1  # insertion into the sorted top k
+                while s > 0 and dr[s - 1] > d:
+                    dr[s] = dr[s - 1]
+                    ir[s] = ir[s - 1]
+                    s -= 1
+                dr[s] = d
+                ir[s] = order[q]
+    return dist, idx

@@ -6,8 +6,8 @@
 table. That sequential update is the multi-sensor fusion: a target seen by two radars feeds
 one track, never two. Per batch, in a fixed order:
 
-1. candidates: a k-d tree on the batch's plots and a cheap CV extrapolation of every
-   track's combined state pick the (track, plot) pairs that could pass the gate; only those
+1. candidates: a grid on the batch's plots (nearest plots within a search ball) and a cheap
+   CV extrapolation of every track's combined state pick the (track, plot) pairs that could pass the gate; only those
    tracks (those that can see a plot of this radar) are predicted exactly (batched
    `CVFilter` / `IMMFilter`); the others are left untouched at their last update;
 2. exact chi-square gate on the candidate pairs and GNN association of plots to confirmed
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from skyshield.picture.association import GNNWith2DAssignment
 from skyshield.picture.classify import SpeedAltitudeClassifier
@@ -39,7 +38,6 @@ from skyshield.picture.filters import (
     ModeState,
     combine,
     combine_position,
-    det3,
 )
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
 from skyshield.picture.kernels import (
@@ -47,7 +45,9 @@ from skyshield.picture.kernels import (
     cv_propagate,
     gate_bounds,
     gate_prefilter,
+    nearest_within,
     store,
+    valid_mask,
 )
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.tracks import Tracks
@@ -82,22 +82,18 @@ class TrackerConfig:
 
 def valid_plots(plots: Plots, cfg: TrackerConfig) -> np.ndarray:
     """Mask of plots with finite values, a possible position and a positive-definite R."""
-    n = len(plots)
-    if n == 0:
+    if len(plots) == 0:
         return np.zeros(0, bool)
-    t, z, R = plots.t, plots.z, plots.R
-    ok = np.isfinite(t) & np.isfinite(z).all(axis=1) & np.isfinite(R).all(axis=(1, 2))
-    with np.errstate(all="ignore"):
-        ok &= np.hypot(z[:, 0], z[:, 1]) <= cfg.max_xy
-        ok &= (z[:, 2] >= cfg.min_alt) & (z[:, 2] <= cfg.max_alt)
-        diag = np.diagonal(R, axis1=1, axis2=2)
-        ok &= (diag > 1e-6).all(axis=1) & (diag < cfg.max_sigma**2).all(axis=1)
-        scale = np.sqrt(np.abs(diag[:, :, None] * diag[:, None, :]))
-        ok &= (np.abs(R - np.swapaxes(R, 1, 2)) <= 1e-6 * scale + 1e-9).all(axis=(1, 2))
-        Rn = R / np.where(scale > 0, np.sqrt(scale), 1.0)  # correlation-like, unit diagonal
-        minor2 = Rn[:, 0, 0] * Rn[:, 1, 1] - Rn[:, 0, 1] * Rn[:, 1, 0]
-        ok &= (minor2 > 1e-9) & (det3(Rn) > 1e-9)
-    return ok & np.isfinite(plots.sensor)
+    f8 = np.float64
+    return valid_mask(
+        np.ascontiguousarray(plots.t, f8),
+        np.ascontiguousarray(plots.z, f8),
+        np.ascontiguousarray(plots.R, f8),
+        float(cfg.max_xy),
+        float(cfg.min_alt),
+        float(cfg.max_alt),
+        float(cfg.max_sigma),
+    )
 
 
 class Tracker:
@@ -222,9 +218,10 @@ class Tracker:
     def _candidates(
         self, z: np.ndarray, R: np.ndarray, dt: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Candidate (track, plot) pairs that may pass the gate (k-d tree on the plots).
+        """Candidate (track, plot) pairs that may pass the gate (a grid on the plots).
 
-        For each track's `k` nearest plots a conservative Euclidean bound of the chi-square
+        For each track's `k` nearest plots inside its search ball (`kernels.nearest_within`,
+        the pairs of a k-d tree query with a distance bound) a conservative Euclidean bound of the chi-square
         gate (|ν|² <= gate · trace(S)) around the cheap extrapolation, widened by the drift of
         a coordinated turn; only the tracks passing it are predicted exactly. Also returns
         the cheap extrapolation (positions, variance traces) of every track to the batch.
@@ -240,17 +237,9 @@ class Tracker:
         gate = self.gate_.gate
         bound, var2, margin = gate_bounds(xc, var, dt, turn, gate, float(tr_r.max()))
         k = min(self.gate_.k, z.shape[0])
-        tree = cKDTree(z)
-        n = pos.shape[0]
-        dist, j = np.full((n, k), np.inf), np.full((n, k), z.shape[0], dtype=np.intp)
-        # the search radius is the largest bound of the tracks queried together: query the
-        # bulk of the tracks (bounds near the median) apart from the few wide ones (young or
-        # coasting tracks) so that the bulk searches a small ball; same pairs as one query
-        wide = bound > 1.25 * np.median(bound) if n else np.zeros(0, bool)
-        for grp in (~wide, wide):
-            if grp.any():
-                dg, jg = tree.query(pos[grp], k=k, distance_upper_bound=float(bound[grp].max()))
-                dist[grp], j[grp] = dg.reshape(-1, k), jg.reshape(-1, k)
+        # grid cells about the size of the typical search ball
+        cell = max(float(np.median(bound)), 1_000.0) if bound.size else 1_000.0
+        dist, j = nearest_within(np.ascontiguousarray(z), pos, bound, k, cell)
         ti, pj = gate_prefilter(dist, j, z.shape[0], tr_r, var2, margin, gate)
         return (ti if live is None else live[ti]), pj, ext
 
