@@ -385,25 +385,25 @@ def close_pairs(pos, r):  # noqa: ANN001, ANN201
     """
     n = pos.shape[0]
     order = np.argsort(pos[:, 0])
+    xs, ys, zs = pos[order, 0], pos[order, 1], pos[order, 2]  # sorted, contiguous
     r2 = r * r
     cap = 4 * n + 16
     out = np.empty((cap, 2), np.int64)
     c = 0
     for u in range(n):
-        i = order[u]
-        xi, yi, zi = pos[i, 0], pos[i, 1], pos[i, 2]
+        xi, yi, zi = xs[u], ys[u], zs[u]
         for v in range(u + 1, n):
-            j = order[v]
-            dx = pos[j, 0] - xi
+            dx = xs[v] - xi
             if dx > r:
                 break
-            dy = pos[j, 1] - yi
-            dz = pos[j, 2] - zi
+            dy = ys[v] - yi
+            dz = zs[v] - zi
             if dx * dx + dy * dy + dz * dz <= r2:
                 if c == cap:
                     grown = np.empty((2 * cap, 2), np.int64)
                     grown[:c] = out[:c]
                     out, cap = grown, 2 * cap
+                i, j = order[u], order[v]
                 out[c, 0], out[c, 1] = min(i, j), max(i, j)
                 c += 1
     res = out[:c]
@@ -524,3 +524,195 @@ def nearest_within(z, pos, bound, k, cell):  # noqa: ANN001, ANN201
                 dr[s] = d
                 ir[s] = order[q]
     return dist, idx
+
+
+@njit(**_JIT)
+def _spd_quad6(S, d):  # noqa: ANN001, ANN201
+    """dᵀ S⁻¹ d for a 6x6 S by Gaussian elimination with partial pivoting; inf if det(S) <= 0."""
+    A = S.copy()
+    v = d.copy()
+    det = 1.0
+    for c in range(6):
+        p = c
+        for r in range(c + 1, 6):
+            if abs(A[r, c]) > abs(A[p, c]):
+                p = r
+        if A[p, c] == 0.0:
+            return np.inf
+        if p != c:
+            det = -det
+            for k in range(6):
+                A[c, k], A[p, k] = A[p, k], A[c, k]
+            v[c], v[p] = v[p], v[c]
+        det *= A[c, c]
+        for r in range(c + 1, 6):
+            f = A[r, c] / A[c, c]
+            for k in range(c, 6):
+                A[r, k] -= f * A[c, k]
+            v[r] -= f * v[c]
+    if not det > 0.0:
+        return np.inf
+    y = np.empty(6)
+    for r in range(5, -1, -1):
+        s = v[r]
+        for k in range(r + 1, 6):
+            s -= A[r, k] * y[k]
+        y[r] = s / A[r, r]
+    out = 0.0
+    for r in range(6):
+        out += d[r] * y[r]
+    return out
+
+
+@njit(**_JIT)
+def duplicate_pairs(pos, idx, xc, Pc, dt, updated, r, q_h, q_v):  # noqa: ANN001, ANN201
+    """Pairs of rows `idx` closer than r (positions pos (N,3)) with at least one row updated,
+    and their chi-square distance on the full states (6 dof, S = Pa + Pb) after a CV
+    extrapolation of each row's combined state xc, Pc over dt; (a, b, d²)."""
+    pr = close_pairs(np.ascontiguousarray(pos[idx]), r)
+    n = pr.shape[0]
+    a = np.empty(n, np.int64)
+    b = np.empty(n, np.int64)
+    c = 0
+    for k in range(n):
+        i, j = idx[pr[k, 0]], idx[pr[k, 1]]
+        if updated[i] or updated[j]:
+            a[c], b[c] = i, j
+            c += 1
+    a, b = a[:c], b[:c]
+    d2 = np.empty(c)
+    if c == 0:
+        return a, b, d2
+    # each row involved extrapolated once
+    m = xc.shape[0]
+    slot = np.full(m, -1, np.int64)
+    rows = np.empty(2 * c, np.int64)
+    nr = 0
+    for k in range(c):
+        for i in (a[k], b[k]):
+            if slot[i] < 0:
+                slot[i] = nr
+                rows[nr] = i
+                nr += 1
+    rows = rows[:nr]
+    xs, Ps = cv_propagate(xc[rows], Pc[rows], dt[rows], q_h, q_v)
+    S = np.empty((6, 6))
+    dv = np.empty(6)
+    for k in range(c):
+        ia, ib = slot[a[k]], slot[b[k]]
+        finite = True
+        for u in range(6):
+            dv[u] = xs[ia, u] - xs[ib, u]
+            for w in range(6):
+                S[u, w] = Ps[ia, u, w] + Ps[ib, u, w]
+                finite = finite and math.isfinite(S[u, w])
+        d2[k] = _spd_quad6(S, dv) if finite else np.inf
+    return a, b, d2
+
+
+@njit(**_JIT)
+def gnn_components(ti, pi, cost, n_tracks, n_plots, miss, big):  # noqa: ANN001, ANN201
+    """Split gated pairs into connected components (tracks and plots sharing pairs).
+
+    Components with one track or one plot are solved here: their cheapest pair, if
+    cheaper than a miss (the first of equal costs). For the other components the dense
+    cost matrices of the exact assignment are built, one per component, tracks and plots
+    in ascending order, with one miss column per track: (taken track, taken plot, C_flat,
+    offsets into it, tracks per matrix, plots per matrix, track ids, plot ids, id offsets).
+    """
+    m = ti.shape[0]
+    parent = np.arange(n_tracks + n_plots)
+    for k in range(m):  # union-find, track nodes then plot nodes
+        a, b = ti[k], n_tracks + pi[k]
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        while parent[b] != b:
+            parent[b] = parent[parent[b]]
+            b = parent[b]
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    cid = np.full(n_tracks + n_plots, -1, np.int64)
+    comp = np.empty(m, np.int64)
+    nc = 0
+    for k in range(m):
+        a = ti[k]
+        while parent[a] != a:
+            a = parent[a]
+        if cid[a] < 0:
+            cid[a] = nc
+            nc += 1
+        comp[k] = cid[a]
+    nt = np.zeros(nc, np.int64)
+    npl = np.zeros(nc, np.int64)
+    seen_t = np.full(n_tracks, -1, np.int64)
+    seen_p = np.full(n_plots, -1, np.int64)
+    for k in range(m):
+        if seen_t[ti[k]] < 0:
+            seen_t[ti[k]] = 1
+            nt[comp[k]] += 1
+        if seen_p[pi[k]] < 0:
+            seen_p[pi[k]] = 1
+            npl[comp[k]] += 1
+    best = np.full(nc, -1, np.int64)
+    for k in range(m):
+        c = comp[k]
+        if (nt[c] == 1 or npl[c] == 1) and (best[c] < 0 or cost[k] < cost[best[c]]):
+            best[c] = k
+    take_t = np.empty(nc, np.int64)
+    take_p = np.empty(nc, np.int64)
+    nk = 0
+    for c in range(nc):
+        k = best[c]
+        if k >= 0 and cost[k] < miss + 1e-12:
+            take_t[nk], take_p[nk] = ti[k], pi[k]
+            nk += 1
+    # the other components: dense matrices
+    multi = np.full(nc, -1, np.int64)
+    nm = 0
+    for c in range(nc):
+        if nt[c] > 1 and npl[c] > 1:
+            multi[c] = nm
+            nm += 1
+    mnt = np.zeros(nm, np.int64)
+    mnp = np.zeros(nm, np.int64)
+    for c in range(nc):
+        if multi[c] >= 0:
+            mnt[multi[c]], mnp[multi[c]] = nt[c], npl[c]
+    id_off = np.zeros(nm + 1, np.int64)
+    c_off = np.zeros(nm + 1, np.int64)
+    for q in range(nm):
+        id_off[q + 1] = id_off[q] + mnt[q] + mnp[q]
+        c_off[q + 1] = c_off[q] + mnt[q] * (mnp[q] + mnt[q])
+    ids = np.empty(id_off[nm], np.int64)
+    fill = np.zeros(nm, np.int64)
+    fillp = np.zeros(nm, np.int64)
+    for k in range(m):  # each distinct track / plot once per matrix (seen_* reused as flags)
+        q = multi[comp[k]]
+        if q < 0:
+            continue
+        if seen_t[ti[k]] == 1:
+            seen_t[ti[k]] = 2
+            ids[id_off[q] + fill[q]] = ti[k]
+            fill[q] += 1
+        if seen_p[pi[k]] == 1:
+            seen_p[pi[k]] = 2
+            ids[id_off[q] + mnt[q] + fillp[q]] = pi[k]
+            fillp[q] += 1
+    loc_t = np.empty(n_tracks, np.int64)
+    loc_p = np.empty(n_plots, np.int64)
+    C = np.full(c_off[nm], big)
+    for q in range(nm):
+        a0 = id_off[q]
+        ids[a0 : a0 + mnt[q]] = np.sort(ids[a0 : a0 + mnt[q]])
+        ids[a0 + mnt[q] : id_off[q + 1]] = np.sort(ids[a0 + mnt[q] : id_off[q + 1]])
+        for u in range(mnt[q]):
+            loc_t[ids[a0 + u]] = u
+            C[c_off[q] + u * (mnp[q] + mnt[q]) + mnp[q] + u] = miss
+        for u in range(mnp[q]):
+            loc_p[ids[a0 + mnt[q] + u]] = u
+    for k in range(m):
+        q = multi[comp[k]]
+        if q >= 0:
+            C[c_off[q] + loc_t[ti[k]] * (mnp[q] + mnt[q]) + loc_p[pi[k]]] = cost[k]
+    return take_t[:nk], take_p[:nk], C, c_off, mnt, mnp, ids, id_off

@@ -7,9 +7,10 @@ table. That sequential update is the multi-sensor fusion: a target seen by two r
 one track, never two. Per batch, in a fixed order:
 
 1. candidates: a grid on the batch's plots (nearest plots within a search ball) and a cheap
-   CV extrapolation of every track's combined state pick the (track, plot) pairs that could pass the gate; only those
-   tracks (those that can see a plot of this radar) are predicted exactly (batched
-   `CVFilter` / `IMMFilter`); the others are left untouched at their last update;
+   CV extrapolation of every track's combined state pick the (track, plot) pairs that could
+   pass the gate; only those tracks (those that can see a plot of this radar) are predicted
+   exactly (batched `CVFilter` / `IMMFilter`); the others are left untouched at their last
+   update;
 2. exact chi-square gate on the candidate pairs and GNN association of plots to confirmed
    tracks, then of the remaining plots to tentative tracks;
 3. Kalman/IMM update of the associated tracks (the combined state is cached per track);
@@ -221,10 +222,11 @@ class Tracker:
         """Candidate (track, plot) pairs that may pass the gate (a grid on the plots).
 
         For each track's `k` nearest plots inside its search ball (`kernels.nearest_within`,
-        the pairs of a k-d tree query with a distance bound) a conservative Euclidean bound of the chi-square
-        gate (|ν|² <= gate · trace(S)) around the cheap extrapolation, widened by the drift of
-        a coordinated turn; only the tracks passing it are predicted exactly. Also returns
-        the cheap extrapolation (positions, variance traces) of every track to the batch.
+        the pairs of a k-d tree query with a distance bound) a conservative Euclidean bound of
+        the chi-square gate (|ν|² <= gate · trace(S)) around the cheap extrapolation, widened
+        by the drift of a coordinated turn; only the tracks passing it are predicted exactly.
+        Also returns the cheap extrapolation (positions, variance traces) of every track to
+        the batch.
         """
         pos, var = ext = self._extrapolate(dt)
         # deleted rows (dead_) are not searched
@@ -352,7 +354,7 @@ class Tracker:
         keep = mgr.keep_mask(tab, t, pos_var) & alive
         if updated is not None and updated.any():
             keep &= ~mgr.duplicates(
-                tab, pos, lambda rows: self._cv_at(rows, dt[rows]), updated, alive
+                tab, pos, dt, updated, alive, (self.config.q_cv, self.config.q_vertical)
             )
         self.dead_ = ~keep  # rows dropped at the end of the update
 
