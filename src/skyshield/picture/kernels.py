@@ -152,18 +152,21 @@ def imm_predict(x, P, mu, rows, dt, omega, q_h, q_v, sojourn):  # noqa: ANN001, 
             # that the inner loops run over contiguous memory)
             e[:] = 0.0
             P0[:] = 0.0
+            # the covariances are symmetric (updated states are symmetrised): the upper
+            # triangle is summed and mirrored, the same numbers as the full sum
             for i in range(m):
                 w = mix[i, j]
                 Pri = P[r, i]
                 for a in range(6):
                     e[a] += w * d[i, a]
                     da = d[i, a]
-                    for b in range(6):
+                    for b in range(a, 6):
                         P0[a, b] += w * (Pri[a, b] + da * d[i, b])
             for a in range(6):
                 x0[a] = x[r, 0, a] + e[a]
-                for b in range(6):
+                for b in range(a, 6):
                     P0[a, b] -= e[a] * e[b]
+                    P0[b, a] = P0[a, b]
             _propagate_one(x0, P0, dt[k], omega[j], q_h[j], q_v[j], xo[k, j], Po[k, j], FP)
     return xo, Po, c
 
