@@ -47,7 +47,11 @@ from bench_tracker_scale import Raid, make_raid  # noqa: E402
 
 from skyshield.picture.metrics import TrackingMetrics, evaluate, gospa  # noqa: E402
 from skyshield.picture.tracker import Tracker, TrackerConfig  # noqa: E402
-from skyshield.world.plots import Plots  # noqa: E402
+
+try:
+    from skyshield.contracts import Plots
+except ImportError:  # revisions before the decision-core split (issue 9)
+    from skyshield.world.plots import Plots
 from skyshield.world.radars import RadarNet, RadarSpec  # noqa: E402
 
 C, P = 10_000.0, 2.0  # GOSPA cut-off [m] and order

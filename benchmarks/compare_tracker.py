@@ -73,7 +73,10 @@ def _arrays(p) -> dict:  # noqa: ANN001
 def replay(calls: list) -> list[dict]:
     """Feed the recorded calls to the importable tracker; the pictures it returns."""
     from skyshield.picture.tracker import Tracker, TrackerConfig
-    from skyshield.world.plots import Plots
+    try:
+        from skyshield.contracts import Plots
+    except ImportError:  # revisions before the decision-core split (issue 9)
+        from skyshield.world.plots import Plots
 
     trk = Tracker(TrackerConfig(filter=calls[0][3]))
     out = []
