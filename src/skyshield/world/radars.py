@@ -17,6 +17,7 @@ The flat theatre frame is used for geometry; Earth curvature enters only through
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -132,7 +133,7 @@ class RadarNet:
     # derived state, computed on first use (the arrays above do not change after that):
     fixed_xyz_: np.ndarray | None = field(default=None, repr=False)  # antennas, (R,3) [m]
     moving_: np.ndarray | None = field(default=None, repr=False)  # radars that move [bool]
-    quiet_: tuple[float, float] = (np.inf, -np.inf)  # no scan in [quiet_[0], quiet_[1]) [s]
+    phase_list_: tuple | None = field(default=None, repr=False)  # phases, periods as lists
     last_times_: tuple | None = field(default=None, repr=False)  # last scan_times() call
 
     @classmethod
@@ -232,11 +233,38 @@ class RadarNet:
         return out
 
     def scan_times(self, t_prev: float, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """(radar index, scan time) of every scan in (t_prev, t], ordered by time."""
-        if self.quiet_[0] <= t_prev and t < self.quiet_[1]:
-            return np.zeros(0, np.int64), np.zeros(0)  # inside a known gap between scans
+        """(radar index, scan time) of every scan in (t_prev, t], ordered by time.
+
+        Scan k of a radar is at phase + k · period (k >= 0). The few radars of a scenario
+        are walked in plain Python (no array work on the ticks without a scan, most of
+        them); the last answer is remembered, since the engine asks twice per tick.
+        """
         if self.last_times_ is not None and self.last_times_[0] == (t_prev, t):
             return self.last_times_[1]
+        if len(self) > 32:
+            out = self._scan_times_arrays(t_prev, t)
+        else:
+            if self.phase_list_ is None:
+                self.phase_list_ = (self.phase.tolist(), self.scan_period.tolist())
+            phases, periods = self.phase_list_
+            lo_known = math.isfinite(t_prev)
+            found: list[tuple[float, int]] = []
+            for r, (ph, per) in enumerate(zip(phases, periods, strict=True)):
+                k_hi = math.floor((t - ph) / per)
+                k_lo = max(math.floor((t_prev - ph) / per), -1) if lo_known else -1
+                for k in range(k_lo + 1, k_hi + 1):
+                    found.append((ph + float(k) * per, r))
+            if found:
+                found.sort(key=lambda e: e[0])  # stable: radar order among equal times
+                out = (np.array([r for _, r in found], np.int64),
+                       np.array([ts for ts, _ in found]))
+            else:
+                out = (np.zeros(0, np.int64), np.zeros(0))
+        self.last_times_ = ((t_prev, t), out)
+        return out
+
+    def _scan_times_arrays(self, t_prev: float, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """`scan_times` over arrays (for large networks)."""
         per = self.scan_period
         k_hi = np.floor((t - self.phase) / per)
         k_lo = (
@@ -251,14 +279,7 @@ class RadarNet:
         offset = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
         ts = self.phase[radar] + (first + offset) * per[radar]
         order = np.argsort(ts, kind="stable")
-        out = radar[order], ts[order]
-        self.last_times_ = ((t_prev, t), out)
-        # the next scan of any radar after t: no interval inside [t, then) has scans (with a
-        # margin far above the rounding of the floor divisions above)
-        if np.isfinite(t) and len(self):
-            nxt = float((self.phase + np.maximum(k_hi + 1.0, 0.0) * per).min())
-            self.quiet_ = (float(t), nxt - 1e-9 * (abs(nxt) + 1.0))
-        return out
+        return radar[order], ts[order]
 
     # ------------------------------------------------------------------ sensing
     def coverage(
