@@ -48,6 +48,7 @@ from skyshield.geo.borders import NATO
 from skyshield.model.library import ThreatClass, library
 from skyshield.model.scenario import PredictedEntryTrigger, Rules, Scenario
 from skyshield.model.zones import build_zones
+from skyshield.units import MINUTE
 
 __all__ = [
     "CITY_MIN_POPULATION",
@@ -240,7 +241,7 @@ class NationRules:
         if not isinstance(trig, PredictedEntryTrigger):
             return None
         countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
-        return trig.within_min * 60.0, countries
+        return trig.within_min * MINUTE, countries
 
 
 @dataclass(frozen=True)
@@ -314,19 +315,17 @@ def _nato_zone() -> gz.Zone:
     return _NATO_ZONE[0]
 
 
-_CITY_DISCS: dict[float, gz.Zone] = {}
-
-
 def city_discs(radius_km: float) -> gz.Zone | None:
     """Union of geodesic discs of `radius_km` around every city above `CITY_MIN_POPULATION`."""
-    if radius_km <= 0:
-        return None
-    if radius_km not in _CITY_DISCS:
-        cities = [p for p in library().places
-                  if p.kind == "city" and p.population > CITY_MIN_POPULATION]
-        discs = [gz.circle(p.lat, p.lon, radius_km, name=p.name) for p in cities]
-        _CITY_DISCS[radius_km] = gz.union(*discs, name=f"cities +{radius_km:g} km")
-    return _CITY_DISCS[radius_km]
+    return _city_discs(float(radius_km)) if radius_km > 0 else None
+
+
+@lru_cache(maxsize=16)  # bounded: a study sweeping the radius must not grow the process
+def _city_discs(radius_km: float) -> gz.Zone:
+    cities = [p for p in library().places
+              if p.kind == "city" and p.population > CITY_MIN_POPULATION]
+    discs = [gz.circle(p.lat, p.lon, radius_km, name=p.name) for p in cities]
+    return gz.union(*discs, name=f"cities +{radius_km:g} km")
 
 
 @lru_cache(maxsize=16)
@@ -397,5 +396,5 @@ def compile_rules(
 def required_horizon_s(scenario: Scenario) -> float:
     """The longest ``predicted_entry`` window of any nation [s] (0 if none): the horizon
     `decide.assess.assess` needs so that every trigger is judged on its own window."""
-    return max((r.trigger.within_min * 60.0 for r in scenario.rules.values()
+    return max((r.trigger.within_min * MINUTE for r in scenario.rules.values()
                 if isinstance(r.trigger, PredictedEntryTrigger)), default=0.0)

@@ -31,6 +31,7 @@ from typing import Literal
 
 import numpy as np
 
+from skyshield.contracts import Plots
 from skyshield.picture.association import GNNWith2DAssignment
 from skyshield.picture.classify import SpeedAltitudeClassifier
 from skyshield.picture.filters import (
@@ -52,7 +53,6 @@ from skyshield.picture.kernels import (
 )
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.tracks import Tracks
-from skyshield.world.plots import Plots
 
 __all__ = ["Tracker", "TrackerConfig", "valid_plots"]
 
