@@ -14,7 +14,6 @@ from skyshield.decide.assign import Assigner, GreedyAssigner
 from skyshield.model.scenario import Scenario
 from skyshield.picture.base import Picture
 from skyshield.picture.perfect import PerfectPicture
-from skyshield.picture.tracker import Tracker
 from skyshield.world.world import RadarFeed, TruthFeed
 
 __all__ = ["ASSIGNERS", "PICTURES", "build_assigner", "build_picture", "check_name"]
@@ -25,6 +24,8 @@ def _perfect(sc: Scenario) -> tuple[Any, Picture]:
 
 
 def _tracked(sc: Scenario) -> tuple[Any, Picture]:
+    from skyshield.picture.tracker import Tracker  # numba and its kernels: tracked runs only
+
     return RadarFeed(), Tracker()
 
 
