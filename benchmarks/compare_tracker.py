@@ -2,11 +2,12 @@
 
 Records the tracker's inputs once in this process (plots and call times: a synthetic raid
 of 2,000 targets under 4 radars with IMM, 500 with CV, and the first hour of western-night
-as the engine feeds it), replays them through the tracker of a reference revision (checked
-out with `git archive` into a temporary folder and run in a subprocess) and through the
-working tree's tracker, and compares every returned picture: track numbers, confirmed
-flags, classes (must be equal) and states (largest difference in units of the track's own
-standard deviation, and relative covariance difference).
+as the engine feeds it: every scan ingested, the picture built when a stage reads it),
+replays them through the tracker of a reference revision (checked out with `git archive`
+into a temporary folder and run in a subprocess) and through the working tree's tracker,
+and compares every returned picture: track numbers, confirmed flags, classes (must be
+equal) and states (largest difference in units of the track's own standard deviation, and
+relative covariance difference).
 
 Run: `python benchmarks/compare_tracker.py [--ref REV] [--cases scale2000,scale500cv,night]`
 (default reference: `main`). Prints one line per case and VERDICT (identical, or the size
@@ -49,18 +50,18 @@ def record(case: str) -> list[tuple[str, float, dict | None, str]]:
         sc = load_scenario("western-night")
         eng = Engine(sc, EngineConfig(picture="tracked")).start()
         calls: list = []
-        trk = eng.tracker
-        upd, pic = trk.update, trk.picture
+        trk = eng.picture
+        ingest, pic = trk.ingest, trk.picture
 
-        def update(plots, t):  # noqa: ANN001, ANN202 - recording shim
-            calls.append(("update", float(t), _arrays(plots), "imm"))
-            return upd(plots, t)
+        def ingest_(plots, t):  # noqa: ANN001, ANN202 - recording shim
+            calls.append(("ingest", float(t), _arrays(plots), "imm"))
+            return ingest(plots, t)
 
-        def picture(t):  # noqa: ANN001, ANN202
-            calls.append(("picture", float(t), None, "imm"))
-            return pic(t)
+        def picture_(t, confirmed_only=False):  # noqa: ANN001, ANN202
+            calls.append(("picture", float(t), {"confirmed_only": confirmed_only}, "imm"))
+            return pic(t, confirmed_only)
 
-        trk.update, trk.picture = update, picture
+        trk.ingest, trk.picture = ingest_, picture_
         eng.run_until(3600.0)
         return calls
     raise SystemExit(f"unknown case {case!r}")
@@ -79,9 +80,21 @@ def replay(calls: list) -> list[dict]:
         from skyshield.world.plots import Plots
 
     trk = Tracker(TrackerConfig(filter=calls[0][3]))
+    lazy = hasattr(trk, "ingest")  # revisions before issue 13 only have update / picture(t)
     out = []
     for method, t, arrays, _ in calls:
-        pic = trk.update(Plots(**arrays), t) if method == "update" else trk.picture(t)
+        if method == "update":
+            pic = trk.update(Plots(**arrays), t)
+        elif method == "ingest":
+            if lazy:
+                trk.ingest(Plots(**arrays), t)
+            else:
+                trk.update(Plots(**arrays), t)
+            continue
+        elif arrays and arrays.get("confirmed_only"):
+            pic = trk.picture(t, True) if lazy else trk.picture(t).confirmed_only()
+        else:
+            pic = trk.picture(t)
         out.append({k: getattr(pic, k) for k in ("number", "x", "P", "cls", "confirmed")})
     return out
 
