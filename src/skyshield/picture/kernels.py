@@ -481,13 +481,17 @@ def nearest_within(z, pos, bound, k, cell):  # noqa: ANN001, ANN201
 
     Returns (dist (N,k), index (N,k)) sorted by distance, padded with inf / M, like a k-d
     tree query with a distance bound. The points are bucketed on a square grid of side
-    `cell` [m] in x, y (sorted by cell); each query scans the grid rows its bound covers.
+    `cell` [m] in x, y (sorted by cell; 0: the median bound); each query scans the grid
+    rows its bound covers.
     """
     m, n = z.shape[0], pos.shape[0]
     dist = np.full((n, k), np.inf)
     idx = np.full((n, k), m, np.int64)
     if m == 0 or n == 0 or k == 0:
         return dist, idx
+    if cell <= 0.0:  # the median bound, at least 1 km (the answer does not depend on it)
+        med = np.median(bound)
+        cell = med if (med >= 1_000.0 and math.isfinite(med)) else 1_000.0
     cx = np.floor(z[:, 0] / cell).astype(np.int64)
     cy = np.floor(z[:, 1] / cell).astype(np.int64)
     x0, x1, y0, y1 = cx.min(), cx.max(), cy.min(), cy.max()
@@ -719,3 +723,45 @@ def gnn_components(ti, pi, cost, n_tracks, n_plots, miss, big):  # noqa: ANN001,
         if q >= 0:
             C[c_off[q] + loc_t[ti[k]] * (mnp[q] + mnt[q]) + loc_p[pi[k]]] = cost[k]
     return take_t[:nk], take_p[:nk], C, c_off, mnt, mnp, ids, id_off
+
+
+@njit(**_JIT)
+def _coast_one(t_update, t_init, hits, revisit, prior_hits, prior_revisits, miss_p, lo, hi):  # noqa: ANN001, ANN202
+    """Coast allowed to one confirmed track [s] from its estimated hit rate (MNManager)."""
+    revisits = max(np.rint((t_update - t_init) / revisit), 0.0)
+    p = (hits - 1 + prior_hits) / (revisits + prior_revisits)
+    p = min(max(p, 0.05), 0.95)
+    k = math.ceil(math.log(miss_p) / math.log1p(-p))
+    return min(max((k + 0.5) * revisit, lo), hi)
+
+
+@njit(**_JIT)
+def coast_times(t_update, t_init, hits, revisit, prior_hits, prior_revisits, miss_p, lo, hi):  # noqa: ANN001, ANN201
+    """`_coast_one` for every track."""
+    n = t_update.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _coast_one(t_update[i], t_init[i], hits[i], revisit, prior_hits,
+                            prior_revisits, miss_p, lo, hi)
+    return out
+
+
+@njit(**_JIT)
+def keep_rows(t_update, t_init, hits, confirmed, pos_var, t, window, tent1, tent2,  # noqa: ANN001, ANN201
+              revisit, prior_hits, prior_revisits, miss_p, lo, hi, max_var):
+    """Tracks surviving at t: not an expired tentative track (older than `window` [s]), not
+    silent longer than its coast (tentative: tent1 / tent2 s with one / more plots), not
+    lost (position variance trace above max_var)."""
+    n = t_update.shape[0]
+    out = np.empty(n, np.bool_)
+    for i in range(n):
+        silent = t - t_update[i]
+        if confirmed[i]:
+            old = silent > _coast_one(t_update[i], t_init[i], hits[i], revisit, prior_hits,
+                                      prior_revisits, miss_p, lo, hi)
+            expired = False
+        else:
+            old = silent > (tent2 if hits[i] >= 2 else tent1)
+            expired = (t - t_init[i]) > window
+        out[i] = not (expired or old or pos_var[i] > max_var)
+    return out

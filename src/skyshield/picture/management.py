@@ -32,7 +32,7 @@ import numpy as np
 from scipy.special import gammaincinv
 
 from skyshield.picture.filters import ModeState
-from skyshield.picture.kernels import duplicate_pairs
+from skyshield.picture.kernels import coast_times, duplicate_pairs, keep_rows
 
 __all__ = ["MNManager", "TrackTable"]
 
@@ -187,22 +187,22 @@ class MNManager:
 
     def coast_of(self, table: TrackTable) -> np.ndarray:
         """Per track, how long it may coast [s] given its estimated hit rate per revisit."""
-        revisits = np.maximum(np.round((table.t_update - table.t_init) / self.revisit), 0.0)
-        p = (table.hits - 1 + self.prior_hits) / (revisits + self.prior_revisits)
-        p = np.clip(p, 0.05, 0.95)
-        k = np.ceil(np.log(self.miss_probability) / np.log1p(-p))
-        hi = max(self.coast_max, self.coast_time)
-        return np.clip((k + 0.5) * self.revisit, self.coast_time, hi)
+        return coast_times(table.t_update, table.t_init, table.hits, *self._coast_params())
+
+    def _coast_params(self) -> tuple[float, ...]:
+        """Parameters of the coast rule, in the order of `kernels.coast_times`."""
+        return (float(self.revisit), float(self.prior_hits), float(self.prior_revisits),
+                float(self.miss_probability), float(self.coast_time),
+                float(max(self.coast_max, self.coast_time)))
 
     def keep_mask(self, table: TrackTable, t: float, pos_var: np.ndarray) -> np.ndarray:
         """Tracks that survive at time t given their predicted position variance trace."""
-        silent = t - table.t_update
-        c = table.confirmed
-        expired = ~c & ((t - table.t_init) > self.confirm_n * self.revisit)
-        tent = np.where(table.hits >= 2, self.tentative_coast2, self.tentative_coast)
-        too_old = np.where(c, silent > self.coast_of(table), silent > tent)
-        lost = pos_var > self.max_pos_sigma**2
-        return ~(expired | too_old | lost)
+        return keep_rows(
+            table.t_update, table.t_init, table.hits, table.confirmed,
+            np.ascontiguousarray(pos_var, np.float64), float(t),
+            float(self.confirm_n * self.revisit), float(self.tentative_coast),
+            float(self.tentative_coast2), *self._coast_params(), float(self.max_pos_sigma**2),
+        )
 
     def duplicates(
         self,

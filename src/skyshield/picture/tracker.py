@@ -195,6 +195,11 @@ class Tracker:
     # ------------------------------------------------------------------ internals
     def _batches(self, p: Plots) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """Split valid plots into per-sensor scan batches, ordered by batch time."""
+        s0 = p.sensor[0]
+        if (p.sensor == s0).all() and p.t.max() - p.t.min() <= self.config.batch_window:
+            # one scan of one radar (the usual call in a run): one batch, in time order
+            order = np.argsort(p.t, kind="stable")
+            return [p.z[order]], [p.R[order]], np.array([p.t[order].mean()])
         order = np.lexsort((p.t, p.sensor))
         s, t = p.sensor[order], p.t[order]
         new = np.r_[True, (np.diff(s) != 0) | (np.diff(t) > self.config.batch_window)]
@@ -239,9 +244,8 @@ class Tracker:
         gate = self.gate_.gate
         bound, var2, margin = gate_bounds(xc, var, dt, turn, gate, float(tr_r.max()))
         k = min(self.gate_.k, z.shape[0])
-        # grid cells about the size of the typical search ball
-        cell = max(float(np.median(bound)), 1_000.0) if bound.size else 1_000.0
-        dist, j = nearest_within(np.ascontiguousarray(z), pos, bound, k, cell)
+        # grid cells about the size of the typical search ball (cell 0: the median bound)
+        dist, j = nearest_within(np.ascontiguousarray(z), pos, bound, k, 0.0)
         ti, pj = gate_prefilter(dist, j, z.shape[0], tr_r, var2, margin, gate)
         return (ti if live is None else live[ti]), pj, ext
 
