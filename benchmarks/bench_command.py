@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=1, help="repetitions of each command")
     ap.add_argument("--growth", action="store_true", help="also the wave x 1 .. 16 table")
     ap.add_argument("--only", help="run only the cases whose label contains this text")
+    ap.add_argument("--growth-only", action="store_true", help="only the wave x 1 .. 16 table")
     args = ap.parse_args()
     cases = [  # label, scenario, extra args, goal (x real time), report case
         ("western-night tracked", "western-night", ["--no-report"], 2000.0),
@@ -95,6 +96,8 @@ def main() -> None:
     ]
     if args.only:
         cases = [c for c in cases if args.only in c[0]]
+    if args.growth_only:
+        cases, args.growth = [], True
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
@@ -104,8 +107,9 @@ def main() -> None:
                 out = tmpd / label.replace(" ", "_").replace("+", "")
                 res[label].append(run_command(["simulate", scen, "-o", str(out), *extra],
                                               tmpd / "log.txt"))
-        print(f"{'command':<34}{'sim s':>8}{'CPU s':>8}{'spread':>14}{'x real time':>12}"
-              f"{'peak GiB':>9}  verdict")
+        if cases:
+            print(f"{'command':<34}{'sim s':>8}{'CPU s':>8}{'spread':>14}{'x real time':>12}"
+                  f"{'peak GiB':>9}  verdict")
         for label, scen, _extra, goal in cases:
             sim = duration_s(scen)
             cpu = np.array([r[0] for r in res[label]])
@@ -141,7 +145,8 @@ def main() -> None:
                 m = "" if prev is None else f"{1000 * (cpu - prev[1]) / (n - prev[0]):20.1f}"
                 if prev is not None:
                     marg.append((cpu - prev[1]) / (n - prev[0]))
-                print(f"{k:4d}{n:9d}{cpu:8.2f}{sim / cpu:12,.0f}{1000 * cpu / n:15.1f}{m}")
+                print(f"{k:4d}{n:9d}{cpu:8.2f}{sim / cpu:12,.0f}{1000 * cpu / n:15.1f}{m}",
+                      flush=True)
                 prev = (n, cpu)
             good = marg[-1] <= 1.25 * marg[0]
             ok &= good
