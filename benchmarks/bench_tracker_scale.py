@@ -1,33 +1,46 @@
-"""Tracker speed at raid sizes 100, 500, 1,000, 2,000 targets seen by 4 radars, one core.
+"""Tracker CPU time per radar scan period at raid sizes 100 ... 2,000 targets, 4 radars.
 
-Prints, per raid size, the plots in one radar scan, the milliseconds to apply one radar's
-scan and to run one whole `Tracker.update` (all plots of one 10 s scan period: one scan of
-each of the 4 radars, plus the picture predicted to t), and the real-time ratio (scan period
-/ update time: how many times faster than the radars deliver). Goal of the issue: one scan
-period at 2,000 targets <= 50 ms. Times are medians over the steady part of a 200 s run
-(the picture forms in the first 50 s); BLAS is pinned to one thread. The CPU column is the
-process time of the same updates: on a busy machine the wall time is inflated by other
-processes, the CPU time much less so.
-Run: `python benchmarks/bench_tracker_scale.py [--cv]`.
+Prints, per raid size, the plots in one radar scan and the CPU milliseconds of one scan
+period (one scan of each of the 4 radars ingested, plus the picture built once, as decide
+reads it), the median over the steady part of a 200 s run (the picture forms in the first
+50 s), repeated in fresh processes; the spread is the range of the repetitions' medians.
+The ratio column is the scan period over that time (how many times faster than the
+radars deliver). Goal of issue 13: <= 25 ms at 2,000 targets. With `--ref REV` the tracker
+of that git revision runs on the very same plots, interleaved with ours (ours, ref, ours,
+...), and its column and the speed-up are printed too. BLAS is pinned to one thread.
+
+Run: `python benchmarks/bench_tracker_scale.py [--cv] [--reps 3] [--ref REV]`.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import pickle
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")
 
 import numpy as np  # noqa: E402
 
-from skyshield.contracts import Plots  # noqa: E402
-from skyshield.picture.tracker import Tracker, TrackerConfig  # noqa: E402
+try:
+    from skyshield.contracts import Plots
+except ImportError:  # revisions before the decision-core split (issue 9)
+    from skyshield.world.plots import Plots
 from skyshield.world.radars import RadarNet, RadarSpec, RcsClass  # noqa: E402
 
 SCAN_PERIOD = 10.0  # radar rotation period = one tracker update here [s]
+SIZES = (100, 250, 500, 1000, 2000)  # raid sizes [targets]
+GOAL_MS = 25.0  # CPU per scan period at 2,000 targets (issue 13) [ms]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -91,35 +104,101 @@ def simulate(
     return out
 
 
-def main() -> None:
-    """Print the ms/scan table with the real-time ratio."""
-    filt = "cv" if "--cv" in sys.argv else "imm"
-    print(f"tracker filter: {filt}; 4 radars, {SCAN_PERIOD:.0f} s scans; medians of steady updates")
-    head = f"{'targets':>8} {'plots/scan':>10} {'ms/radar scan':>14} {'ms/update(4 scans)':>19}"
-    print(head + f" {'CPU ms/update':>14} {'x real time':>12}")
-    worst = 0.0
-    for n in (100, 500, 1000, 2000):
-        rng = np.random.default_rng(n)
-        raid = make_raid(n, rng, half_width=200_000.0)
-        net = four_radars()
-        frames = simulate(raid, net, 200.0, rng, dt=SCAN_PERIOD)
+def frames_for(n: int) -> list[tuple[float, Plots]]:
+    """The recorded plots of the n-target run (same seed every time)."""
+    rng = np.random.default_rng(n)
+    raid = make_raid(n, rng, half_width=200_000.0)
+    return simulate(raid, four_radars(), 200.0, rng, dt=SCAN_PERIOD)
+
+
+def worker(path: str, filt: str) -> None:
+    """Time the importable tracker on pickled frames; print {n: [plots/scan, cpu ms]}."""
+    from skyshield.picture.tracker import Tracker, TrackerConfig
+
+    data = pickle.loads(Path(path).read_bytes())
+    out = {}
+    for n, frames in data.items():
         trk = Tracker(TrackerConfig(filter=filt))
-        times, cpu, nplots = [], [], []
-        for t, plots in frames:
-            t0, c0 = time.perf_counter(), time.process_time()
-            trk.update(plots, t)
-            times.append(time.perf_counter() - t0)
+        cpu, nplots = [], []
+        for t, arrays in frames:
+            plots = Plots(**arrays)
+            c0 = time.process_time()
+            trk.update(plots, t)  # ingest the period's 4 scans, build the picture once
             cpu.append(time.process_time() - c0)
             nplots.append(len(plots))
-        per_update = 1000 * float(np.median(times[5:]))
-        cpu_update = 1000 * float(np.median(cpu[5:]))
-        worst = per_update if n == 2000 else worst
-        print(
-            f"{n:8d} {np.mean(nplots[5:]) / 4:10.0f} {per_update / 4:14.1f} {per_update:19.1f}"
-            f" {cpu_update:14.1f} {1000 * SCAN_PERIOD / per_update:11.0f}x"
-        )
-    verdict = "PASS" if worst <= 50.0 else "FAIL"
-    print(f"2,000 targets: {worst:.1f} ms per 4-radar scan period (goal <= 50 ms): {verdict}")
+        out[n] = [float(np.mean(nplots[5:]) / 4), 1000 * float(np.median(cpu[5:]))]
+    print(json.dumps(out))
+
+
+def run(path: str, filt: str, pythonpath: str) -> dict[int, list[float]]:
+    """One repetition in a fresh process with the given source tree first on the path."""
+    env = dict(os.environ, PYTHONPATH=pythonpath)
+    res = subprocess.run(
+        [sys.executable, __file__, "--worker", path, "--filter", filt],
+        env=env, check=True, capture_output=True, text=True,
+    )
+    return {int(k): v for k, v in json.loads(res.stdout.splitlines()[-1]).items()}
+
+
+def main() -> None:
+    """Print the CPU ms per scan period table with spread, the ratio and the verdict."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cv", action="store_true", help="constant-velocity filter (default IMM)")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions (fresh processes)")
+    ap.add_argument("--ref", help="git revision whose tracker runs interleaved as reference")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--filter", default="imm", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.filter)
+        return
+    filt = "cv" if args.cv else "imm"
+    ours_path = str(ROOT / "src")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = {
+            n: [(t, {k: getattr(p, k) for k in ("t", "sensor", "z", "R", "truth_id")})
+                for t, p in frames_for(n)]
+            for n in SIZES
+        }
+        path = str(Path(tmp) / "frames.pkl")
+        Path(path).write_bytes(pickle.dumps(data))
+        impls = [("ours", ours_path)]
+        if args.ref:
+            arch = Path(tmp) / "ref.tar"
+            subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(arch), args.ref, "src"],
+                           check=True)
+            with tarfile.open(arch) as tf:
+                tf.extractall(Path(tmp) / "ref", filter="data")
+            impls.append(("ref", str(Path(tmp) / "ref" / "src")))
+        # a first untimed run per implementation (compiles numba kernels into the cache)
+        for _, pp in impls:
+            run(path, filt, pp)
+        res: dict[str, list[dict[int, list[float]]]] = {name: [] for name, _ in impls}
+        for _ in range(args.reps):
+            for name, pp in impls:  # interleaved: ours, ref, ours, ref, ...
+                res[name].append(run(path, filt, pp))
+    print(f"tracker filter: {filt}; 4 radars, {SCAN_PERIOD:.0f} s scans; CPU ms per scan period"
+          f" (4 scans ingested + 1 picture), median of steady periods, {args.reps} repetitions")
+    head = f"{'targets':>8} {'plots/scan':>10} {'CPU ms/period':>14} {'spread':>13}"
+    head += f" {'x real time':>12}"
+    if args.ref:
+        head += f" {'ref ms':>8} {'ref spread':>13} {'speed-up':>9}"
+    print(head)
+    worst = np.inf
+    for n in SIZES:
+        ms = np.array([r[n][1] for r in res["ours"]])
+        med = float(np.median(ms))
+        line = (f"{n:8d} {res['ours'][0][n][0]:10.0f} {med:14.1f} "
+                f"{ms.min():6.1f}-{ms.max():<6.1f} {1000 * SCAN_PERIOD / med:11.0f}x")
+        if args.ref:
+            rm = np.array([r[n][1] for r in res["ref"]])
+            rmed = float(np.median(rm))
+            line += f" {rmed:8.1f} {rm.min():6.1f}-{rm.max():<6.1f} {rmed / med:8.2f}x"
+        print(line)
+        worst = med if n == 2000 else worst
+    verdict = "PASS" if worst <= GOAL_MS else "FAIL"
+    print(f"2,000 targets: {worst:.1f} ms CPU per 4-radar scan period "
+          f"(goal <= {GOAL_MS:.0f} ms): {verdict}")
 
 
 if __name__ == "__main__":

@@ -156,9 +156,7 @@ def simulate(
     metrics.json, the scenario as run and run.json into the run folder, and the HTML
     report in its report/ sub-folder.
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from skyshield.report.console import summary
+    from skyshield.report.console import sim_progress, summary
     from skyshield.sim.run import run_scenario
     from skyshield.sim.rundir import check_before_flying
 
@@ -167,15 +165,9 @@ def simulate(
 
     out_dir = check_before_flying(sc, scenario, seed, out_dir, force=force, say=err.print)
     out_dir = out_dir or Path("runs") / f"{sc.name}-seed{seed}"
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.fields[clock]}"), TimeElapsedColumn(),
-                  console=err, transient=False) as bar:
-        task = bar.add_task(f"simulating {sc.name} (seed {seed}, {picture.value} picture)",
-                            total=sc.duration_s, clock="00:00")
-
-        def progress(t: float, total: float) -> None:
-            bar.update(task, completed=t, clock=f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}")
-
+    # a bar on a terminal; plain lines every few seconds when piped or logged
+    with sim_progress(err, f"simulating {sc.name} (seed {seed}, {picture.value} picture)",
+                      sc.duration_s) as progress:
         try:
             result = run_scenario(sc, seed=seed, picture=picture.value, assign=assign,
                                   progress=progress)

@@ -247,15 +247,15 @@ def test_merge_rule_needs_one_plot_for_two_tracks_over_several_scans() -> None:
     """
     mgr = MNManager()
     tab = _pair_table(300.0)
-    state_at = lambda rows: (tab.xc[rows], tab.Pc[rows])  # noqa: E731
+    dt0 = np.zeros(2)  # the states compared at their own time
     for _ in range(3 * mgr.merge_scans):
-        drop = mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([True, True]))
+        drop = mgr.duplicates(tab, tab.xc[:, :3], dt0, np.array([True, True]))
         assert not drop.any()
-        drop = mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([True, False]))
+        drop = mgr.duplicates(tab, tab.xc[:, :3], dt0, np.array([True, False]))
         assert not drop.any()  # one scan of evidence, then reset by the next joint update
-    assert not mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([True, True])).any()
+    assert not mgr.duplicates(tab, tab.xc[:, :3], dt0, np.array([True, True])).any()
     drops = [
-        mgr.duplicates(tab, tab.xc[:, :3], state_at, np.array([False, True])).tolist()
+        mgr.duplicates(tab, tab.xc[:, :3], dt0, np.array([False, True])).tolist()
         for _ in range(mgr.merge_scans)
     ]
     assert drops[:-1] == [[False, False]] * (mgr.merge_scans - 1)
@@ -264,8 +264,7 @@ def test_merge_rule_needs_one_plot_for_two_tracks_over_several_scans() -> None:
     # far apart in the covariance's terms: never evidence, whatever the updates
     far = _pair_table(4000.0)
     for _ in range(2 * mgr.merge_scans):
-        sa = lambda rows: (far.xc[rows], far.Pc[rows])  # noqa: E731
-        assert not mgr.duplicates(far, far.xc[:, :3], sa, np.array([True, False])).any()
+        assert not mgr.duplicates(far, far.xc[:, :3], dt0, np.array([True, False])).any()
 
 
 def test_coasting_follows_the_track_hit_rate() -> None:

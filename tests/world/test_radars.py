@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skyshield.world.radars import (
     RadarNet,
@@ -128,3 +130,55 @@ def test_aew_racetrack_orbit() -> None:
     assert d.max() <= 60e3 + 30e3 + 1.0 and d.min() >= 30e3 - 1.0
     # a 9 km AEW sees a 50 m missile far beyond a ground radar's horizon
     assert horizon_range(9000.0, 50.0) > 4 * horizon_range(30.0, 50.0) / 2
+
+
+def _brute_scans(phase, period, t_prev, t):  # noqa: ANN001, ANN202
+    """Every (radar, scan time) with a scan k >= 0 at phase + k period in (t_prev, t]."""
+    out = []
+    for r, (ph, per) in enumerate(zip(phase, period, strict=True)):
+        k = np.arange(0, int((t - ph) // per) + 2)
+        ts = ph + k * per
+        for s in ts[(ts > t_prev) & (ts <= t)]:
+            out.append((float(s), r))
+    return sorted(out)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 200).map(lambda k: k / 10.0),
+            st.sampled_from([2.5, 4.0, 5.0, 10.0, 12.0, 7.3]),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(st.sampled_from([0.5, 1.0, 1.0, 1.0, 3.0, 10.0]), min_size=1, max_size=60),
+)
+def test_scan_schedule_matches_brute_force(radars, steps) -> None:  # noqa: ANN001
+    """The cached schedule (quiet gaps, repeated calls) lists exactly the scans in (t0, t]."""
+    net = RadarNet.from_specs([RadarSpec(phase=ph, scan_period=per) for ph, per in radars])
+    phase = [ph for ph, _ in radars]
+    period = [per for _, per in radars]
+    t_prev = 0.0
+    for dt in steps:
+        t = t_prev + dt
+        for _ in range(2):  # a second call with the same interval (the engine checks first)
+            radar, ts = net.scan_times(t_prev, t)
+            got = sorted(zip(ts.tolist(), radar.tolist(), strict=True))
+            assert got == _brute_scans(phase, period, t_prev, t)
+        t_prev = t
+
+
+def test_fixed_radar_positions_precomputed() -> None:
+    """Ground radars sit at site + mast at every time; an orbiting one still moves."""
+    specs = [
+        RadarSpec(position=(1e3, 2e3, 300.0), antenna_height=25.0),
+        RadarSpec(position=(5e4, 0.0, 9000.0), airborne=True, orbit_speed=200.0, orbit_radius=3e4),
+    ]
+    net = RadarNet.from_specs(specs)
+    t = np.array([0.0, 100.0, 1000.0])
+    pos = net.positions(t[:, None])
+    assert np.array_equal(pos[:, 0], np.tile([1e3, 2e3, 325.0], (3, 1)))
+    d = np.linalg.norm(pos[:, 1, :2] - [5e4, 0.0], axis=1)
+    assert np.allclose(d, 3e4) and not np.allclose(pos[0, 1], pos[1, 1])

@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from scipy.stats import norm, qmc
 
 from skyshield.doctrine import HORIZON_S
 from skyshield.geo.borders import borders
@@ -213,9 +212,28 @@ def _edge_set(codes: tuple[str, ...], tol_m: float = SIMPLIFY_M) -> _EdgeSet:
 
 @lru_cache(maxsize=4)
 def _unit_samples(k: int) -> np.ndarray:
-    """K fixed points of a 4-D standard normal (scrambled Sobol, fixed seed), (K,4)."""
-    u = qmc.Sobol(d=4, scramble=True, seed=_SOBOL_SEED).random(k)
-    return norm.ppf(np.clip(u, 1e-9, 1 - 1e-9))
+    """K fixed points of a 4-D standard normal (scrambled Sobol, fixed seed), (K,4).
+
+    Kept in the on-disk set-up cache: the same points every time, and scipy.stats costs
+    about half a second to import.
+    """
+    import io
+
+    from skyshield.diskcache import cached
+
+    def compute() -> np.ndarray:
+        from scipy.stats import norm, qmc
+
+        u = qmc.Sobol(d=4, scramble=True, seed=_SOBOL_SEED).random(k)
+        return norm.ppf(np.clip(u, 1e-9, 1 - 1e-9))
+
+    def dump(a: np.ndarray) -> bytes:
+        buf = io.BytesIO()
+        np.save(buf, a, allow_pickle=False)
+        return buf.getvalue()
+
+    return cached("unit_samples", repr((k, _SOBOL_SEED)), compute, dump,
+                  lambda b: np.load(io.BytesIO(b), allow_pickle=False))
 
 
 @dataclass(frozen=True)

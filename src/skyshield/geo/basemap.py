@@ -6,6 +6,7 @@ matplotlib is imported only here (and only when this module is imported).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 import numpy as np
@@ -18,7 +19,7 @@ from shapely.ops import polylabel
 from skyshield.geo.borders import DENSIFY_DEG, Borders, borders, to_frame
 from skyshield.geo.frame import THEATRE, TheatreFrame
 
-__all__ = ["draw_borders", "draw_scale_bar"]
+__all__ = ["add_polygon", "draw_borders", "draw_scale_bar"]
 
 FILL = {"UKR": "#fff4c2", "nato": "#dbe8f6", "other": "#eeeeee"}  # face colours
 EDGE = "#555555"
@@ -49,10 +50,11 @@ def draw_borders(
     codes = list(countries) if countries is not None else list(src.codes)
     artists: list = []
     for iso in codes:
-        geom = to_frame(shapely.segmentize(src.geometry[iso], DENSIFY_DEG), frame)
+        geom = _in_frame(iso, frame, src)
         key = "UKR" if iso == "UKR" else ("nato" if iso in src.nato else "other")
-        patch = PathPatch(_path(geom), facecolor=FILL[key], edgecolor=EDGE, linewidth=0.7, zorder=0)
-        artists.append(ax.add_patch(patch))
+        path = _path(geom)
+        patch = PathPatch(path, facecolor=FILL[key], edgecolor=EDGE, linewidth=0.7, zorder=0)
+        artists.append(add_polygon(ax, patch, path))
         if labels:
             artists.append(_label(ax, geom, src.names.get(iso, iso)))
     ax.set_aspect("equal")
@@ -60,6 +62,49 @@ def draw_borders(
     ax.set_xlabel("x east [km]")
     ax.set_ylabel("y north [km]")
     return artists
+
+
+def add_polygon(ax: Axes, patch: PathPatch, path: MplPath) -> PathPatch:
+    """`ax.add_patch` for a polygon patch, the data limits from its vertices at once.
+
+    `add_patch` walks the path segment by segment in Python to update the limits (seconds
+    for a detailed border); for straight segments the vertex bounding box is the same.
+    """
+    ax.add_artist(patch)
+    ax.update_datalim(path.vertices)
+    return patch
+
+
+def _in_frame(iso: str, frame: TheatreFrame, src: Borders) -> shapely.Geometry:
+    """A country's polygon densified and projected to the frame [m].
+
+    For the shipped borders kept in the on-disk set-up cache (`skyshield.diskcache`): the
+    projection of every vertex of every country is most of the cost of a map.
+    """
+    def compute() -> shapely.Geometry:
+        return to_frame(shapely.segmentize(src.geometry[iso], DENSIFY_DEG), frame)
+
+    if src is not borders():
+        return compute()
+    from skyshield.diskcache import cached
+
+    return cached("border_in_frame", repr((iso, frame.proj4, DENSIFY_DEG)), compute,
+                  shapely.to_wkb, shapely.from_wkb)
+
+
+def _label_point(geom: shapely.Geometry) -> tuple[float, float]:
+    """Pole of inaccessibility of the largest part of geom (cached on disk by its WKB)."""
+    def compute() -> tuple[float, float]:
+        big = max(shapely.get_parts(geom), key=lambda p: p.area)
+        p = polylabel(big, tolerance=1000.0)
+        return float(p.x), float(p.y)
+
+    from skyshield.diskcache import cached
+
+    key = hashlib.sha256(shapely.to_wkb(geom)).hexdigest()
+    return cached("label_point", key, compute,
+                  lambda xy: np.array(xy).tobytes(),
+                  lambda b: tuple(np.frombuffer(b, np.float64).tolist()))
 
 
 def _label(ax: Axes, geom: shapely.Geometry, text: str):  # noqa: ANN202 - matplotlib Text
@@ -70,12 +115,10 @@ def _label(ax: Axes, geom: shapely.Geometry, text: str):  # noqa: ANN202 - matpl
     if ax.get_autoscale_on() is False:
         window = shapely.box(xmin * 1e3, ymin * 1e3, xmax * 1e3, ymax * 1e3)
         view = shapely.intersection(geom, window)
-    parts = shapely.get_parts(view if not view.is_empty else geom)
-    big = max(parts, key=lambda p: p.area)
-    p = polylabel(big, tolerance=1000.0)
+    x, y = _label_point(view if not view.is_empty else geom)
     return ax.text(
-        p.x / 1000.0,
-        p.y / 1000.0,
+        x / 1000.0,
+        y / 1000.0,
         text,
         ha="center",
         va="center",

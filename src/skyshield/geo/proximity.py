@@ -7,11 +7,11 @@ crossing tests can skip it. Accuracy is the cell size; use it only with a margin
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import ndimage
 
 from skyshield.geo.borders import borders
 from skyshield.geo.frame import THEATRE
@@ -43,6 +43,17 @@ class BorderProximity:
 def border_proximity(codes: tuple[str, ...], cell_m: float = 2000.0) -> BorderProximity:
     """Distance table to the nearest boundary of any country in `codes` (the borders between
     them included), built once per process."""
+    from skyshield.diskcache import cached
+
+    x0, x1, y0, y1 = EXTENT_M
+    dist = cached("border_proximity", repr((tuple(codes), float(cell_m), tuple(EXTENT_M))),
+                  lambda: _table(codes, cell_m), _npy_dump, _npy_load)
+    return BorderProximity(float(x0), float(y0), float(cell_m), dist)
+
+
+def _table(codes: tuple[str, ...], cell_m: float) -> np.ndarray:
+    """The distance table of `border_proximity` [m] (float32)."""
+    from scipy import ndimage
     x0, x1, y0, y1 = EXTENT_M
     xs = np.arange(x0 + cell_m / 2, x1, cell_m)
     ys = np.arange(y0 + cell_m / 2, y1, cell_m)
@@ -57,4 +68,14 @@ def border_proximity(codes: tuple[str, ...], cell_m: float = 2000.0) -> BorderPr
                      ndimage.distance_transform_edt(~inside)) * cell_m
         np.minimum(dist, d, out=dist)
     dist = np.maximum(dist - cell_m / 2, 0.0)
-    return BorderProximity(float(x0), float(y0), float(cell_m), dist.astype(np.float32))
+    return dist.astype(np.float32)
+
+
+def _npy_dump(a: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=False)
+    return buf.getvalue()
+
+
+def _npy_load(b: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(b), allow_pickle=False)

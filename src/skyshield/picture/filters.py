@@ -3,8 +3,9 @@
 State ``[px, py, pz, vx, vy, vz]`` in the theatre frame [m, m/s]; measurements are positions
 (H = [I 0]). A filter state is a `ModeState`: per track and per motion mode a mean and a
 covariance plus the mode probabilities, so the single-model `CVFilter` is the one-mode case
-of the same arrays and the tracker handles both alike. Every operation is numpy over
-(tracks, modes); there is no Python loop over tracks.
+of the same arrays and the tracker handles both alike. Every operation is batched over
+(tracks, modes): compiled kernels (`picture.kernels`) do the per-track algebra; there is no
+Python loop over tracks.
 
 Motion modes are fixed-rate coordinated turns in the horizontal plane with turn rate
 ``omega`` (omega = 0 is constant velocity), constant vertical velocity, and continuous white
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skyshield.picture import kernels
+
 __all__ = [
     "CVFilter",
     "IMMFilter",
@@ -28,9 +31,6 @@ __all__ = [
     "propagate",
     "transition",
 ]
-
-LOG2PI = float(np.log(2.0 * np.pi))
-_GROUP = 48  # `propagate`: time steps shared by at least this many tracks are done at once
 
 
 @dataclass
@@ -130,37 +130,12 @@ def transition(
 
 def combine(state: ModeState) -> tuple[np.ndarray, np.ndarray]:
     """Moment-matched single Gaussian (x (N,6), P (N,6,6)) of the mode mixture."""
-    mu = state.mu
-    n, m = mu.shape
-    if m == 1:
-        return state.x[:, 0], state.P[:, 0]
-    x = (mu[:, None, :] @ state.x)[:, 0]
-    dx = state.x - x[:, None, :]
-    w = np.sqrt(mu)[..., None] * dx  # (N,M,6): spread of the means as a weighted outer sum
-    P = (mu[:, None, :] @ state.P.reshape(n, m, 36)).reshape(n, 6, 6)
-    P += np.swapaxes(w, 1, 2) @ w
-    return x, P
+    return kernels.combine(state.x, state.P, state.mu)
 
 
 def combine_position(state: ModeState) -> tuple[np.ndarray, np.ndarray]:
     """Position part only of `combine`: mean (N,3) and covariance (N,3,3) (for gating)."""
-    mu = state.mu
-    n, m = mu.shape
-    if m == 1:
-        return state.x[:, 0, :3], state.P[:, 0, :3, :3]
-    xm = state.x[..., :3]
-    x = (mu[:, None, :] @ xm)[:, 0]
-    w = np.sqrt(mu)[..., None] * (xm - x[:, None, :])
-    P = (mu[:, None, :] @ state.P[:, :, :3, :3].reshape(n, m, 9)).reshape(n, 3, 3)
-    P += np.swapaxes(w, 1, 2) @ w
-    return x, P
-
-
-def _predict_modes(state: ModeState, F: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x⁻ = F x, P⁻ = F P Fᵀ + Q per track and mode."""
-    x = (F @ state.x[..., None])[..., 0]
-    P = F @ state.P @ np.swapaxes(F, -1, -2) + Q
-    return x, P
+    return kernels.combine_position(state.x, state.P, state.mu)
 
 
 def propagate(
@@ -173,48 +148,19 @@ def propagate(
 ) -> tuple[np.ndarray, np.ndarray]:
     """x⁻ = F x, P⁻ = F P Fᵀ + Q for means x (N,M,6), covariances P (N,M,6,6), steps dt (N,).
 
-    Same numbers as `transition` then `_predict_modes`, faster: tracks come at a few distinct
-    time steps (one per earlier scan batch), so each step's F, Q is built once and applied to
-    its group of tracks, without gathering an F and a Q per track.
+    The same F and Q as `transition`, applied per track and mode by a compiled kernel.
     """
-    dt = np.asarray(dt, dtype=float)
-    u, inv, cnt = np.unique(dt, return_inverse=True, return_counts=True)
-    F, Q = transition(u, omega, q_h, q_v)
-    if u.size == 1:
-        return (F[0] @ x[..., None])[..., 0], F[0] @ P @ np.swapaxes(F[0], -1, -2) + Q[0]
-    Ft = np.swapaxes(F, -1, -2)
-    xo, Po = np.empty_like(x), np.empty_like(P)
-    big = cnt >= _GROUP
-    order = np.argsort(inv, kind="stable")
-    ends = np.cumsum(cnt)
-    for g in np.nonzero(big)[0]:
-        r = order[ends[g] - cnt[g] : ends[g]]
-        xo[r] = (F[g] @ x[r][..., None])[..., 0]
-        Po[r] = F[g] @ P[r] @ Ft[g] + Q[g]
-    # the few tracks at rare time steps: one F, Q gathered per track
-    r = np.nonzero(~big[inv])[0]
-    if r.size:
-        Fr, Qr = F[inv[r]], Q[inv[r]]
-        xo[r] = (Fr @ x[r][..., None])[..., 0]
-        Po[r] = Fr @ P[r] @ np.swapaxes(Fr, -1, -2) + Qr
-    return xo, Po
-
-
-def _update_modes(
-    x: np.ndarray, P: np.ndarray, z: np.ndarray, R: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Position-measurement Kalman update per mode; returns x⁺, P⁺ and log-likelihood (N,M)."""
-    S = P[..., :3, :3] + R[:, None]
-    Si = inv3(S)
-    PHt = P[..., :, :3]  # (N,M,6,3)
-    K = PHt @ Si
-    nu = z[:, None, :] - x[..., :3]
-    x_new = x + (K @ nu[..., None])[..., 0]
-    P_new = P - K @ np.swapaxes(PHt, -1, -2)
-    P_new = 0.5 * (P_new + np.swapaxes(P_new, -1, -2))
-    d2 = (nu[..., None, :] @ Si @ nu[..., None])[..., 0, 0]
-    ll = -0.5 * (d2 + np.log(np.maximum(det3(S), 1e-300)) + 3 * LOG2PI)
-    return x_new, P_new, ll
+    f8 = np.float64
+    x = np.ascontiguousarray(x, f8)
+    return kernels.propagate(
+        x,
+        np.ascontiguousarray(P, f8),
+        np.arange(x.shape[0]),
+        np.ascontiguousarray(dt, f8).reshape(-1),
+        np.asarray(omega, f8).reshape(-1),
+        np.asarray(q_h, f8).reshape(-1),
+        np.asarray(q_v, f8).reshape(-1),
+    )
 
 
 @dataclass(frozen=True)
@@ -240,19 +186,31 @@ class CVFilter:
         mu = np.full((n, self.n_modes), 1.0 / self.n_modes)
         return ModeState(x, P, mu)
 
-    def predict(self, state: ModeState, dt: np.ndarray) -> ModeState:
-        """State predicted dt (N,) [s] ahead (dt < 0 is clamped to 0)."""
-        x, P = propagate(state.x, state.P, np.maximum(dt, 0.0), np.zeros(1), [self.q_h], [self.q_v])
-        return ModeState(x, P, state.mu.copy())
+    def _modes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Turn rate, horizontal and vertical noise per mode."""
+        return np.zeros(1), np.array([self.q_h]), np.array([self.q_v])
 
-    def extrapolate(self, state: ModeState, dt: np.ndarray) -> ModeState:
-        """Output prediction dt (N,) [s] ahead for display (same as `predict` for one mode)."""
-        return self.predict(state, dt)
+    def predict(
+        self, state: ModeState, dt: np.ndarray, rows: np.ndarray | None = None
+    ) -> ModeState:
+        """State (of rows `rows` only, if given) predicted dt [s] ahead (dt < 0 counts as 0)."""
+        return self.extrapolate(state, dt, rows)
 
-    def update(self, state: ModeState, z: np.ndarray, R: np.ndarray) -> ModeState:
-        """Predicted state updated with one position plot per track (z (N,3), R (N,3,3))."""
-        x, P, _ = _update_modes(state.x, state.P, z, R)
-        return ModeState(x, P, state.mu.copy())
+    def extrapolate(
+        self, state: ModeState, dt: np.ndarray, rows: np.ndarray | None = None
+    ) -> ModeState:
+        """Output prediction dt [s] ahead per motion mode, no interaction (of rows `rows`)."""
+        rows = _rows(state, rows)
+        dt = np.maximum(np.asarray(dt, dtype=float).reshape(-1), 0.0)
+        x, P = kernels.propagate(state.x, state.P, rows, dt, *self._modes())
+        return ModeState(x, P, state.mu[rows])
+
+    def update(
+        self, state: ModeState, z: np.ndarray, R: np.ndarray, rows: np.ndarray | None = None
+    ) -> ModeState:
+        """Predicted state (rows `rows`) updated with one position plot per track (z, R)."""
+        rows = _rows(state, rows)
+        return ModeState(*kernels.kalman_update(state.x, state.P, state.mu, rows, z, R, False))
 
 
 @dataclass(frozen=True)
@@ -283,44 +241,24 @@ class IMMFilter(CVFilter):
         state.mu[:, 1:] = (1.0 - self.p_cv0) / (self.n_modes - 1)
         return state
 
-    def predict(self, state: ModeState, dt: np.ndarray) -> ModeState:
-        """IMM interaction (mixing) then per-mode prediction over dt (N,) [s]."""
-        dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
-        n, M = state.mu.shape
-        p_sw = 1.0 - np.exp(-dt / self.sojourn)  # (N,)
-        Pi = np.broadcast_to(p_sw[:, None, None] / (M - 1), (n, M, M)).copy()
-        Pi[:, np.arange(M), np.arange(M)] = 1.0 - p_sw[:, None]
-        c = (state.mu[:, None, :] @ Pi)[:, 0]  # predicted mode probabilities (N, M)
-        mix = state.mu[:, :, None] * Pi / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}
-        mixT = np.swapaxes(mix, 1, 2)  # (N, j, i)
-        # mixed means and covariances with the spread of the means,
-        # P0_j = sum_i mu_{i|j} (P_i + (x_i - x0_j)(x_i - x0_j)^T), computed with the means
-        # relative to mode 0 (no cancellation): sum_i mu_{i|j} (P_i + d_i d_i^T) - e_j e_j^T,
-        # d_i = x_i - x_0, e_j = x0_j - x_0
-        d = state.x - state.x[:, :1]  # (N, i, 6)
-        e = mixT @ d  # (N, j, 6)
-        x0 = state.x[:, :1] + e
-        # (outer products by einsum: the same products, faster than broadcasting)
-        Pd = state.P + np.einsum("nmi,nmj->nmij", d, d)
-        P0 = (mixT @ Pd.reshape(n, M, 36)).reshape(n, M, 6, 6)
-        P0 -= np.einsum("nmi,nmj->nmij", e, e)
-        x, P = propagate(x0, P0, dt, *self._modes())
+    def predict(
+        self, state: ModeState, dt: np.ndarray, rows: np.ndarray | None = None
+    ) -> ModeState:
+        """IMM interaction (mixing) then per-mode prediction over dt [s] (of rows `rows`)."""
+        rows = _rows(state, rows)
+        dt = np.maximum(np.asarray(dt, dtype=float).reshape(-1), 0.0)
+        modes = self._modes()
+        x, P, c = kernels.imm_predict(state.x, state.P, state.mu, rows, dt, *modes, self.sojourn)
         return ModeState(x, P, c)
 
-    def extrapolate(self, state: ModeState, dt: np.ndarray) -> ModeState:
-        """Output prediction: every mode with its own model, no interaction (cheaper than
-        `predict`; the same mixture when no mode switch happens within dt)."""
-        dt = np.maximum(np.asarray(dt, dtype=float), 0.0)
-        x, P = propagate(state.x, state.P, dt, *self._modes())
-        return ModeState(x, P, state.mu.copy())
-
-    def update(self, state: ModeState, z: np.ndarray, R: np.ndarray) -> ModeState:
+    def update(
+        self, state: ModeState, z: np.ndarray, R: np.ndarray, rows: np.ndarray | None = None
+    ) -> ModeState:
         """Per-mode Kalman update and mode-probability update from the likelihoods."""
-        x, P, ll = _update_modes(state.x, state.P, z, R)
-        lw = ll + np.log(np.maximum(state.mu, 1e-300))
-        lw -= lw.max(axis=1, keepdims=True)
-        mu = np.exp(lw)
-        mu /= mu.sum(axis=1, keepdims=True)
-        mu = np.maximum(mu, 1e-6)
-        mu /= mu.sum(axis=1, keepdims=True)
-        return ModeState(x, P, mu)
+        rows = _rows(state, rows)
+        return ModeState(*kernels.kalman_update(state.x, state.P, state.mu, rows, z, R, True))
+
+
+def _rows(state: ModeState, rows: np.ndarray | None) -> np.ndarray:
+    """The row indices a filter operation reads (all rows when None)."""
+    return np.arange(len(state)) if rows is None else np.asarray(rows, dtype=np.int64)

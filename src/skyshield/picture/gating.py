@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.spatial import cKDTree
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
-from skyshield.picture.filters import inv3
+from skyshield.picture.kernels import gate_d2
 
 __all__ = ["MahalanobisGate", "chi2_gate"]
 
 
 def chi2_gate(probability: float, dof: int = 3) -> float:
     """Chi-square gate threshold holding the true plot with the given probability."""
-    return float(chi2.ppf(probability, dof))
+    return float(2.0 * gammaincinv(dof / 2.0, probability))  # = scipy.stats.chi2.ppf
 
 
 class MahalanobisGate:
@@ -47,9 +47,7 @@ class MahalanobisGate:
         ok = (idx < m) & (dist <= radius[:, None])
         ti, slot = np.nonzero(ok)
         pi = idx[ti, slot]
-        nu = z[pi] - pos[ti]
-        S = Ppos[ti] + R[pi]
-        d2 = np.einsum("ni,nij,nj->n", nu, inv3(S), nu)
+        d2 = gate_d2(ti, pi, pos, Ppos, z, R)
         keep = (d2 <= self.gate) & np.isfinite(d2)
         return ti[keep], pi[keep], d2[keep]
 
@@ -63,7 +61,6 @@ class MahalanobisGate:
         R: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Exact chi-square test of given candidate pairs (track ti, plot pi); the survivors."""
-        nu = z[pi] - pos[ti]
-        d2 = np.einsum("ni,nij,nj->n", nu, inv3(Ppos[ti] + R[pi]), nu)
+        d2 = gate_d2(ti, pi, pos, Ppos, z, R)
         keep = (d2 <= self.gate) & np.isfinite(d2)
         return ti[keep], pi[keep], d2[keep]

@@ -25,23 +25,22 @@ takes the plots survives with its own number; the coasting twin is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from functools import lru_cache
 
 import numpy as np
-from scipy.spatial import cKDTree
-from scipy.stats import chi2
+from scipy.special import gammaincinv
 
 from skyshield.picture.filters import ModeState
+from skyshield.picture.kernels import coast_times, duplicate_pairs, keep_rows
 
 __all__ = ["MNManager", "TrackTable"]
 
 
 @lru_cache(maxsize=8)
 def _chi2_6(probability: float) -> float:
-    """Chi-square quantile with 6 degrees of freedom (cached: scipy's ppf is slow)."""
-    return float(chi2.ppf(probability, 6))
+    """Chi-square quantile with 6 degrees of freedom (cached)."""
+    return float(2.0 * gammaincinv(3.0, probability))  # = scipy.stats.chi2.ppf(p, 6)
 
 
 @dataclass
@@ -188,38 +187,42 @@ class MNManager:
 
     def coast_of(self, table: TrackTable) -> np.ndarray:
         """Per track, how long it may coast [s] given its estimated hit rate per revisit."""
-        revisits = np.maximum(np.round((table.t_update - table.t_init) / self.revisit), 0.0)
-        p = (table.hits - 1 + self.prior_hits) / (revisits + self.prior_revisits)
-        p = np.clip(p, 0.05, 0.95)
-        k = np.ceil(np.log(self.miss_probability) / np.log1p(-p))
-        hi = max(self.coast_max, self.coast_time)
-        return np.clip((k + 0.5) * self.revisit, self.coast_time, hi)
+        return coast_times(table.t_update, table.t_init, table.hits, *self._coast_params())
+
+    def _coast_params(self) -> tuple[float, ...]:
+        """Parameters of the coast rule, in the order of `kernels.coast_times`."""
+        return (float(self.revisit), float(self.prior_hits), float(self.prior_revisits),
+                float(self.miss_probability), float(self.coast_time),
+                float(max(self.coast_max, self.coast_time)))
 
     def keep_mask(self, table: TrackTable, t: float, pos_var: np.ndarray) -> np.ndarray:
         """Tracks that survive at time t given their predicted position variance trace."""
-        silent = t - table.t_update
-        c = table.confirmed
-        expired = ~c & ((t - table.t_init) > self.confirm_n * self.revisit)
-        tent = np.where(table.hits >= 2, self.tentative_coast2, self.tentative_coast)
-        too_old = np.where(c, silent > self.coast_of(table), silent > tent)
-        lost = pos_var > self.max_pos_sigma**2
-        return ~(expired | too_old | lost)
+        return keep_rows(
+            table.t_update, table.t_init, table.hits, table.confirmed,
+            np.ascontiguousarray(pos_var, np.float64), float(t),
+            float(self.confirm_n * self.revisit), float(self.tentative_coast),
+            float(self.tentative_coast2), *self._coast_params(), float(self.max_pos_sigma**2),
+        )
 
     def duplicates(
         self,
         table: TrackTable,
         pos: np.ndarray,
-        state_at: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+        dt: np.ndarray,
         updated: np.ndarray,
         alive: np.ndarray | None = None,
+        noise: tuple[float, float] = (0.0, 0.0),
     ) -> np.ndarray:
         """Accumulate duplicate evidence after one scan batch; mask of rows to drop.
 
-        pos (N,3) are the track positions at the batch time, `state_at(rows)` gives the full
-        states (x (K,6), P (K,6,6)) of the given rows at that time; `updated` (N,) bool marks
+        pos (N,3) are the track positions at the batch time, dt (N,) [s] the time from each
+        track's last update to it: the full states compared are the combined states
+        extrapolated by dt with a CV model of noise densities `noise` (horizontal,
+        vertical) [m²/s³]; `updated` (N,) bool marks
         the tracks that took a plot of this batch; `alive` (N,) bool, if given, the rows
         still in the picture (the others are ignored). A pair of confirmed tracks is *close*
-        when the chi-square test on the difference of their full states (6 dof, S = Pa + Pb) passes.
+        when the chi-square test on the difference of their full states (6 dof, S = Pa + Pb)
+        passes.
         One sensor gives a target at most one plot per scan, so a close pair where exactly
         one track took a plot is evidence for one target tracked twice (+1), and a pair where
         both took a plot is proof of two targets (the count is reset): drones in close
@@ -233,25 +236,13 @@ class MNManager:
         idx = np.nonzero(table.confirmed if alive is None else table.confirmed & alive)[0]
         if idx.size < 2 or not updated.any():
             return drop
-        pairs = cKDTree(pos[idx]).query_pairs(self.merge_radius, output_type="ndarray")
-        if pairs.size == 0:
-            return drop
-        a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
-        touched = updated[a] | updated[b]
-        a, b = a[touched], b[touched]
+        q_h, q_v = (float(q) for q in noise)
+        a, b, d2 = duplicate_pairs(
+            np.ascontiguousarray(pos, np.float64), idx, table.xc, table.Pc,
+            np.ascontiguousarray(dt, np.float64), updated, float(self.merge_radius), q_h, q_v,
+        )
         if a.size == 0:
             return drop
-        # states of the tracks involved, each extrapolated once
-        rows, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
-        xr, Pr = state_at(rows)
-        xa, Pa = xr[inv[: a.size]], Pr[inv[: a.size]]
-        xb, Pb = xr[inv[a.size :]], Pr[inv[a.size :]]
-        d = xa - xb
-        S = Pa + Pb
-        d2 = np.full(a.size, np.inf)
-        ok = np.isfinite(S).all(axis=(1, 2)) & (np.linalg.det(S) > 0)
-        if ok.any():
-            d2[ok] = np.einsum("ni,ni->n", d[ok], np.linalg.solve(S[ok], d[ok][..., None])[..., 0])
         close = d2 < _chi2_6(self.merge_probability)
         a, b, d2 = a[close], b[close], d2[close]
         both = updated[a] & updated[b]

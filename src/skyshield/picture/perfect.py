@@ -62,7 +62,12 @@ class PerfectPicture:
         """Tracks for the targets present now (ids (N,), xyz (N,3) m, vel (N,3) m/s)."""
         ids = np.asarray(truth_ids, dtype=np.int64).reshape(-1)
         n = ids.size
-        new = np.setdiff1d(ids, self.known_ids_)  # sorted, unique
+        # ids not numbered yet (known_ids_ is sorted): as np.setdiff1d, without its sorts
+        # on the common call where every id is known
+        pos = np.searchsorted(self.known_ids_, ids)
+        known = pos < self.known_ids_.size
+        known[known] = self.known_ids_[pos[known]] == ids[known]
+        new = np.unique(ids[~known]) if not known.all() else ids[:0]
         if new.size:
             # numbers in order of appearance within this call
             uniq, first = np.unique(ids, return_index=True)
@@ -75,7 +80,8 @@ class PerfectPicture:
             all_t0 = np.concatenate([self.t_init_, np.full(new.size, float(t))])
             o = np.argsort(all_ids)
             self.known_ids_, self.numbers_, self.t_init_ = all_ids[o], all_num[o], all_t0[o]
-        k = np.searchsorted(self.known_ids_, ids)
+            pos = np.searchsorted(self.known_ids_, ids)
+        k = pos
         x = np.concatenate(
             [np.asarray(xyz, float).reshape(n, 3), np.asarray(vel, float).reshape(n, 3)], axis=1
         )

@@ -6,10 +6,11 @@
 table. That sequential update is the multi-sensor fusion: a target seen by two radars feeds
 one track, never two. Per batch, in a fixed order:
 
-1. candidates: a k-d tree on the batch's plots and a cheap CV extrapolation of every
-   track's combined state pick the (track, plot) pairs that could pass the gate; only those
-   tracks (those that can see a plot of this radar) are predicted exactly (batched
-   `CVFilter` / `IMMFilter`); the others are left untouched at their last update;
+1. candidates: a grid on the batch's plots (nearest plots within a search ball) and a cheap
+   CV extrapolation of every track's combined state pick the (track, plot) pairs that could
+   pass the gate; only those tracks (those that can see a plot of this radar) are predicted
+   exactly (batched `CVFilter` / `IMMFilter`); the others are left untouched at their last
+   update;
 2. exact chi-square gate on the candidate pairs and GNN association of plots to confirmed
    tracks, then of the remaining plots to tentative tracks;
 3. Kalman/IMM update of the associated tracks (the combined state is cached per track);
@@ -17,8 +18,9 @@ one track, never two. Per batch, in a fixed order:
 5. M-of-N confirmation, deletion of stale/lost tracks, duplicate evidence and merging
    (`MNManager.duplicates`).
 
-At the end all tracks are extrapolated to t (per motion mode, no mode interaction),
-classified, and returned.
+At the end of `update` all tracks are extrapolated to t (per motion mode, no mode
+interaction), classified, and returned. `ingest` does the same work without building the
+picture and `picture(t)` builds it when a consumer reads it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from skyshield.contracts import Plots
 from skyshield.picture.association import GNNWith2DAssignment
@@ -39,10 +40,17 @@ from skyshield.picture.filters import (
     ModeState,
     combine,
     combine_position,
-    det3,
-    propagate,
 )
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
+from skyshield.picture.kernels import (
+    cv_position,
+    cv_propagate,
+    gate_bounds,
+    gate_prefilter,
+    nearest_within,
+    store,
+    valid_mask,
+)
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.screen import screen_plots
 from skyshield.picture.tracks import Tracks
@@ -76,22 +84,18 @@ class TrackerConfig:
 
 def valid_plots(plots: Plots, cfg: TrackerConfig) -> np.ndarray:
     """Mask of plots with finite values, a possible position and a positive-definite R."""
-    n = len(plots)
-    if n == 0:
+    if len(plots) == 0:
         return np.zeros(0, bool)
-    t, z, R = plots.t, plots.z, plots.R
-    ok = np.isfinite(t) & np.isfinite(z).all(axis=1) & np.isfinite(R).all(axis=(1, 2))
-    with np.errstate(all="ignore"):
-        ok &= np.hypot(z[:, 0], z[:, 1]) <= cfg.max_xy
-        ok &= (z[:, 2] >= cfg.min_alt) & (z[:, 2] <= cfg.max_alt)
-        diag = np.diagonal(R, axis1=1, axis2=2)
-        ok &= (diag > 1e-6).all(axis=1) & (diag < cfg.max_sigma**2).all(axis=1)
-        scale = np.sqrt(np.abs(diag[:, :, None] * diag[:, None, :]))
-        ok &= (np.abs(R - np.swapaxes(R, 1, 2)) <= 1e-6 * scale + 1e-9).all(axis=(1, 2))
-        Rn = R / np.where(scale > 0, np.sqrt(scale), 1.0)  # correlation-like, unit diagonal
-        minor2 = Rn[:, 0, 0] * Rn[:, 1, 1] - Rn[:, 0, 1] * Rn[:, 1, 0]
-        ok &= (minor2 > 1e-9) & (det3(Rn) > 1e-9)
-    return ok & np.isfinite(plots.sensor)
+    f8 = np.float64
+    return valid_mask(
+        np.ascontiguousarray(plots.t, f8),
+        np.ascontiguousarray(plots.z, f8),
+        np.ascontiguousarray(plots.R, f8),
+        float(cfg.max_xy),
+        float(cfg.min_alt),
+        float(cfg.max_alt),
+        float(cfg.max_sigma),
+    )
 
 
 class Tracker:
@@ -128,6 +132,16 @@ class Tracker:
     # ------------------------------------------------------------------ public
     def update(self, plots: Plots, t: float) -> Tracks:
         """Apply all plots (any order, any sensors) and return the picture predicted to t."""
+        self.ingest(plots, t)
+        return self.picture(t)
+
+    def ingest(self, plots: Plots, t: float) -> None:
+        """Apply all plots (any order, any sensors) and the time-based rules up to t.
+
+        The cheap half of `update`: the track table moves on, no picture is built. A
+        consumer that reads the picture less often than radars deliver (decide re-plans
+        every few seconds) calls `ingest` per batch and `picture` when it reads.
+        """
         good, dropped = screen_plots(plots, self.config, self.t_last_, valid_plots)
         self.rejected.update(dropped)
         self.dead_ = np.zeros(len(self.table_), bool)
@@ -141,39 +155,49 @@ class Tracker:
         if self.dead_.any():
             self.table_ = self.table_.compact(~self.dead_)
         self.dead_ = np.zeros(len(self.table_), bool)
-        return self.picture(t)
 
-    def picture(self, t: float) -> Tracks:
-        """All live tracks predicted to t (x, P), with their class and confidence."""
+    def picture(self, t: float, confirmed_only: bool = False) -> Tracks:
+        """Live tracks (or only the confirmed ones) predicted to t, with class and confidence.
+
+        Built on demand from the track table; `picture(t, True)` is
+        `picture(t).confirmed_only()` without predicting the tentative tracks.
+        """
         tab = self.table_
-        if len(tab) == 0:
+        rows = np.nonzero(tab.confirmed)[0] if confirmed_only else np.arange(len(tab))
+        n = rows.size
+        if n == 0:
             return Tracks.empty()
-        dt = np.maximum(np.nan_to_num(t - tab.t_update, nan=0.0), 0.0)
+        dt = np.maximum(np.nan_to_num(t - tab.t_update[rows], nan=0.0), 0.0)
         # tracks flying straight (CV mode dominant): the CV extrapolation of the combined
         # state; the others (turning, or young) per motion mode
-        modal = tab.state.mu[:, 0] < self.config.straight_mu
-        x, P = self._cv_at(np.nonzero(~modal)[0], dt[~modal])
+        modal = tab.state.mu[rows, 0] < self.config.straight_mu
+        x, P = self._cv_at(rows[~modal], dt[~modal])
         if modal.any():
-            xm, Pm = combine(self.filter_.extrapolate(tab.state.take(modal), dt[modal]))
-            x_all, P_all = np.empty((len(tab), 6)), np.empty((len(tab), 6, 6))
+            xm, Pm = combine(self.filter_.extrapolate(tab.state, dt[modal], rows[modal]))
+            x_all, P_all = np.empty((n, 6)), np.empty((n, 6, 6))
             x_all[~modal], P_all[~modal] = x, P
             x_all[modal], P_all[modal] = xm, Pm
             x, P = x_all, P_all
-        cls, conf = self.classifier_.classify(tab.speed, tab.alt, tab.n_feat)
+        cls, conf = self.classifier_.classify(tab.speed[rows], tab.alt[rows], tab.n_feat[rows])
         return Tracks(
-            number=tab.number.copy(),
+            number=tab.number[rows],
             x=x,
             P=P,
             cls=cls,
             cls_conf=conf,
-            t_init=tab.t_init.copy(),
-            t_update=tab.t_update.copy(),
-            confirmed=tab.confirmed.copy(),
+            t_init=tab.t_init[rows],
+            t_update=tab.t_update[rows],
+            confirmed=tab.confirmed[rows],
         )
 
     # ------------------------------------------------------------------ internals
     def _batches(self, p: Plots) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
         """Split valid plots into per-sensor scan batches, ordered by batch time."""
+        s0 = p.sensor[0]
+        if (p.sensor == s0).all() and p.t.max() - p.t.min() <= self.config.batch_window:
+            # one scan of one radar (the usual call in a run): one batch, in time order
+            order = np.argsort(p.t, kind="stable")
+            return [p.z[order]], [p.R[order]], np.array([p.t[order].mean()])
         order = np.lexsort((p.t, p.sensor))
         s, t = p.sensor[order], p.t[order]
         new = np.r_[True, (np.diff(s) != 0) | (np.diff(t) > self.config.batch_window)]
@@ -191,28 +215,21 @@ class Tracker:
         Used to pick the tracks worth a full filter prediction, for the deletion test and for
         duplicate checks; the trace includes the largest process noise of the filter.
         """
-        tab, cfg = self.table_, self.config
-        xc, Pc = tab.xc, tab.Pc
-        pos = xc[:, :3] + dt[:, None] * xc[:, 3:]
-        tr = lambda M: np.trace(M, axis1=1, axis2=2)  # noqa: E731
+        cfg = self.config
         q = 2.0 * max(cfg.q_cv, cfg.q_turn) + cfg.q_vertical
-        var = (
-            tr(Pc[:, :3, :3])
-            + 2.0 * dt * tr(Pc[:, :3, 3:])
-            + dt**2 * tr(Pc[:, 3:, 3:])
-            + q * dt**3 / 3.0
-        )
-        return pos, var
+        return cv_position(self.table_.xc, self.table_.Pc, dt, q)
 
     def _candidates(
         self, z: np.ndarray, R: np.ndarray, dt: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        """Candidate (track, plot) pairs that may pass the gate (k-d tree on the plots).
+        """Candidate (track, plot) pairs that may pass the gate (a grid on the plots).
 
-        For each track's `k` nearest plots a conservative Euclidean bound of the chi-square
-        gate (|ν|² <= gate · trace(S)) around the cheap extrapolation, widened by the drift of
-        a coordinated turn; only the tracks passing it are predicted exactly. Also returns
-        the cheap extrapolation (positions, variance traces) of every track to the batch.
+        For each track's `k` nearest plots inside its search ball (`kernels.nearest_within`,
+        the pairs of a k-d tree query with a distance bound) a conservative Euclidean bound of
+        the chi-square gate (|ν|² <= gate · trace(S)) around the cheap extrapolation, widened
+        by the drift of a coordinated turn; only the tracks passing it are predicted exactly.
+        Also returns the cheap extrapolation (positions, variance traces) of every track to
+        the batch.
         """
         pos, var = ext = self._extrapolate(dt)
         # deleted rows (dead_) are not searched
@@ -220,29 +237,14 @@ class Tracker:
         xc = self.table_.xc
         if live is not None:
             pos, var, dt, xc = pos[live], var[live], dt[live], xc[live]
-        speed = np.linalg.norm(xc[:, 3:], axis=1)
         tr_r = np.trace(R, axis1=1, axis2=2)
         turn = self.config.turn_rate if self.config.filter == "imm" else 0.0
-        margin = 0.5 * turn * speed * dt**2 + 100.0
-        var2 = 2.0 * np.maximum(var, 0.0)
-        bound = np.sqrt(self.gate_.gate * (var2 + tr_r.max())) + margin
+        gate = self.gate_.gate
+        bound, var2, margin = gate_bounds(xc, var, dt, turn, gate, float(tr_r.max()))
         k = min(self.gate_.k, z.shape[0])
-        tree = cKDTree(z)
-        n = pos.shape[0]
-        dist, j = np.full((n, k), np.inf), np.full((n, k), z.shape[0], dtype=np.intp)
-        # the search radius is the largest bound of the tracks queried together: query the
-        # bulk of the tracks (bounds near the median) apart from the few wide ones (young or
-        # coasting tracks) so that the bulk searches a small ball; same pairs as one query
-        wide = bound > 1.25 * np.median(bound) if n else np.zeros(0, bool)
-        for grp in (~wide, wide):
-            if grp.any():
-                dg, jg = tree.query(pos[grp], k=k, distance_upper_bound=float(bound[grp].max()))
-                dist[grp], j[grp] = dg.reshape(-1, k), jg.reshape(-1, k)
-        hit = j < z.shape[0]
-        tr_rj = np.where(hit, tr_r[np.minimum(j, z.shape[0] - 1)], 0.0)
-        ok = hit & (dist <= np.sqrt(self.gate_.gate * (var2[:, None] + tr_rj)) + margin[:, None])
-        ti, slot = np.nonzero(ok)
-        pj = j[ti, slot]
+        # grid cells about the size of the typical search ball (cell 0: the median bound)
+        dist, j = nearest_within(np.ascontiguousarray(z), pos, bound, k, 0.0)
+        ti, pj = gate_prefilter(dist, j, z.shape[0], tr_r, var2, margin, gate)
         return (ti if live is None else live[ti]), pj, ext
 
     def _process(self, z: np.ndarray, R: np.ndarray, tb: float) -> None:
@@ -256,7 +258,7 @@ class Tracker:
             ct, cp, ext = self._candidates(z, R, dt)
             if ct.size:
                 cand, cti = np.unique(ct, return_inverse=True)
-                pred = self.filter_.predict(tab.state.take(cand), dt[cand])
+                pred = self.filter_.predict(tab.state, dt[cand], cand)
                 xp, Pp = combine_position(pred)
                 ti, pi, d2 = self.gate_.test(cti, cp, xp, Pp, z, R)
                 conf = tab.confirmed[cand]
@@ -272,7 +274,7 @@ class Tracker:
                 if trk_all and ti_any(trk_all):
                     ci = np.concatenate(trk_all)
                     pi = np.concatenate(plt_all)
-                    self._apply(pred.take(ci), cand[ci], z[pi], R[pi], tb)
+                    self._apply(pred, ci, cand[ci], z[pi], R[pi], tb)
                     updated[cand[ci]] = True
             # the extrapolation to tb changed only for the updated tracks (now at dt = 0)
             pos, var = ext
@@ -283,13 +285,20 @@ class Tracker:
         if free.size:
             self._initiate(z[free], R[free], tb)
 
-    def _apply(self, pred: ModeState, rows: np.ndarray, z: np.ndarray, R: np.ndarray, tb: float):
-        """Filter update of the table rows `rows` (predicted `pred`) with their plots."""
+    def _apply(
+        self,
+        pred: ModeState,
+        sel: np.ndarray,
+        rows: np.ndarray,
+        z: np.ndarray,
+        R: np.ndarray,
+        tb: float,
+    ) -> None:
+        """Filter update of table rows `rows` (predicted: rows `sel` of `pred`) with plots."""
         tab = self.table_
-        upd = self.filter_.update(pred, z, R)
-        tab.state.put(rows, upd)
-        xu, Pu = combine(upd)
-        tab.xc[rows], tab.Pc[rows] = xu, Pu
+        upd = self.filter_.update(pred, z, R, sel)
+        st = tab.state
+        xu = store(upd.x, upd.P, upd.mu, rows, st.x, st.P, st.mu, tab.xc, tab.Pc)
         tab.t_update[rows] = tb
         had_velocity = tab.hits[rows] >= 1
         tab.hits[rows] += 1
@@ -347,7 +356,7 @@ class Tracker:
         keep = mgr.keep_mask(tab, t, pos_var) & alive
         if updated is not None and updated.any():
             keep &= ~mgr.duplicates(
-                tab, pos, lambda rows: self._cv_at(rows, dt[rows]), updated, alive
+                tab, pos, dt, updated, alive, (self.config.q_cv, self.config.q_vertical)
             )
         self.dead_ = ~keep  # rows dropped at the end of the update
 
@@ -355,9 +364,7 @@ class Tracker:
         """Combined states of table rows extrapolated dt with the CV model (x (K,6), P)."""
         cfg = self.config
         tab = self.table_
-        xc, Pc = tab.xc[rows][:, None], tab.Pc[rows][:, None]
-        x, P = propagate(xc, Pc, dt, np.zeros(1), [cfg.q_cv], [cfg.q_vertical])
-        return x[:, 0], P[:, 0]
+        return cv_propagate(tab.xc[rows], tab.Pc[rows], dt, cfg.q_cv, cfg.q_vertical)
 
 
 def ti_any(parts: list[np.ndarray]) -> bool:

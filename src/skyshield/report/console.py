@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from rich.console import Group
+from rich.console import Console, Group
 from rich.table import Table
+
+PLAIN_EVERY_S = 5.0  # piped or logged output: at most one progress line this often [s]
 
 OUTCOME_LABELS = {
     "destroyed_coalition": "destroyed (coalition)",
@@ -86,3 +91,51 @@ def summary(metrics: dict[str, Any]) -> Group:
     t3.add_row("simulated / wall time", f"{m['simulated_s'] / 3600:.1f} h / {m['wall_s']:.1f} s "
                f"({m['speedup']:.0f}× real time)")
     return Group(t1, t2, t3)
+
+
+def _clock(t: float) -> str:
+    """Simulated time as HH:MM."""
+    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
+
+
+@contextmanager
+def sim_progress(
+    console: Console, description: str, total_s: float, every_s: float = PLAIN_EVERY_S
+) -> Iterator[Callable[[float, float], None]]:
+    """Progress of a run as `update(t, total)`: a bar on a terminal, plain lines otherwise.
+
+    When the console is not a terminal (output piped to a file or a CI log) a rich bar
+    would be drawn only at the end, so the log would stay empty for the whole run; there
+    the progress is written as plain lines, at most one every `every_s` seconds of wall
+    time, plus one when the run ends.
+    """
+    if console.is_terminal:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                      TextColumn("{task.fields[clock]}"), TimeElapsedColumn(),
+                      console=console, transient=False) as bar:
+            task = bar.add_task(description, total=total_s, clock="00:00")
+
+            def update(t: float, total: float) -> None:
+                bar.update(task, completed=t, clock=_clock(t))
+
+            yield update
+        return
+    start = time.monotonic()
+    last = [start, -1.0]  # wall time of the last line, simulated time it showed
+
+    def line(t: float, total: float) -> None:
+        pct = 100.0 * t / total if total > 0 else 100.0
+        console.print(f"{description}: {_clock(t)} of {_clock(total)} simulated "
+                      f"({pct:.0f} %), {time.monotonic() - start:.0f} s", highlight=False)
+        last[0], last[1] = time.monotonic(), t
+
+    def update(t: float, total: float) -> None:
+        if time.monotonic() - last[0] >= every_s:
+            line(t, total)
+
+    console.print(f"{description}: started", highlight=False)
+    yield update
+    if last[1] < total_s:
+        line(total_s, total_s)

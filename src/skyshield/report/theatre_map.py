@@ -93,12 +93,14 @@ def plot_zones(ax: Axes, scene: Scene) -> list:
     artists = []
     for z in scene.zones:
         col = MAP["engagement"] if z.role == "engagement" else MAP["excluded"]
-        fill = PathPatch(_poly_path(z.geometry), facecolor=col, alpha=0.13 if z.role ==
+        path = _poly_path(z.geometry)
+        fill = PathPatch(path, facecolor=col, alpha=0.13 if z.role ==
                          "engagement" else 0.10, edgecolor="none", zorder=2)
-        edge = PathPatch(_poly_path(z.geometry), facecolor="none", edgecolor=col, lw=1.0,
+        edge = PathPatch(path, facecolor="none", edgecolor=col, lw=1.0,
                          ls="-" if z.role == "engagement" else "--", zorder=2.1,
                          hatch="////" if z.role == "excluded" else None, alpha=0.85)
-        artists += [ax.add_patch(fill), ax.add_patch(edge)]
+        # (limits from the vertices at once: add_patch walks long paths segment by segment)
+        artists += [basemap.add_polygon(ax, fill, path), basemap.add_polygon(ax, edge, path)]
     return artists
 
 

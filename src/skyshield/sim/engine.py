@@ -101,7 +101,8 @@ class Engine:
         self.detections: list[tuple[np.ndarray, np.ndarray]] = []
         self.n_plots = 0
         self.close = np.zeros(0, np.int64)  # aircraft flown every tick (about to release)
-        self.tracks, self.tracks_t = Tracks.empty(), 0.0
+        self._tracks, self.tracks_t = Tracks.empty(), 0.0
+        self._stale = False  # the picture moved on since `tracks` was last built
         self.dt = sc.tick_s
         self.k = 0
         self.t = 0.0
@@ -150,17 +151,43 @@ class Engine:
             self._sample(t)
 
     def _sense(self, t: float, refresh: bool) -> None:
-        """Observe the world through the feed and bring the picture up to date."""
+        """Observe the world through the feed and bring the picture up to date.
+
+        A picture that can `ingest` without building its output (the tracker) is only
+        marked stale here; `tracks` builds it, predicted to the same time, when a stage
+        reads it (most scan ticks are never read: decide runs every few seconds).
+        """
         plots = self.feed.observe(self.world, t, self.dt, refresh)
         if plots is None:
             if refresh:
-                self.tracks, self.tracks_t = self.picture.picture(t).confirmed_only(), t
+                self._publish(t)
             return
         if self.feed.measured and len(plots):
             self.detections.append((plots.t, plots.truth_id))
             self.n_plots += len(plots)
         if len(plots) or refresh:
-            self.tracks, self.tracks_t = self.picture.update(plots, t).confirmed_only(), t
+            ingest = getattr(self.picture, "ingest", None)
+            if ingest is None:
+                self._tracks, self.tracks_t = self.picture.update(plots, t).confirmed_only(), t
+                self._stale = False
+            else:
+                ingest(plots, t)
+                self._publish(t)
+
+    def _publish(self, t: float) -> None:
+        """The picture is now the one at time t (built when `tracks` is read)."""
+        self.tracks_t, self._stale = t, True
+
+    @property
+    def tracks(self) -> Tracks:
+        """The published picture (confirmed tracks at `tracks_t`), built on first read."""
+        if self._stale:
+            pic = self.picture
+            self._tracks = (pic.picture(self.tracks_t, confirmed_only=True)
+                            if hasattr(pic, "ingest") else
+                            pic.picture(self.tracks_t).confirmed_only())
+            self._stale = False
+        return self._tracks
 
     def _sample(self, t: float) -> None:
         """Store positions for the replay (tracks too when the picture is measured)."""

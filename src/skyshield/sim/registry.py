@@ -21,7 +21,6 @@ from skyshield.decide.assign.rolling import RollingPlanner
 from skyshield.model.scenario import Scenario
 from skyshield.picture.base import Picture
 from skyshield.picture.perfect import PerfectPicture
-from skyshield.picture.tracker import Tracker
 from skyshield.world.world import RadarFeed, TruthFeed
 
 __all__ = ["ASSIGNERS", "PICTURES", "build_assigner", "build_picture", "check_name"]
@@ -32,6 +31,8 @@ def _perfect(sc: Scenario) -> tuple[Any, Picture]:
 
 
 def _tracked(sc: Scenario) -> tuple[Any, Picture]:
+    from skyshield.picture.tracker import Tracker  # numba and its kernels: tracked runs only
+
     return RadarFeed(), Tracker()
 
 

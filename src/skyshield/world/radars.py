@@ -17,6 +17,7 @@ The flat theatre frame is used for geometry; Earth curvature enters only through
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -24,6 +25,7 @@ from enum import IntEnum
 import numpy as np
 
 from skyshield.contracts import Plots
+from skyshield.world.radar_kernels import detect, measure
 
 __all__ = [
     "EARTH_RADIUS",
@@ -129,6 +131,11 @@ class RadarNet:
     names: list[str] = field(default_factory=list)
     rcs_m2: np.ndarray = field(default_factory=lambda: RCS_M2.copy())  # per RcsClass [m²]
     t_last_: float = -np.inf  # time of the previous scan() call [s] (derived state)
+    # derived state, computed on first use (the arrays above do not change after that):
+    fixed_xyz_: np.ndarray | None = field(default=None, repr=False)  # antennas, (R,3) [m]
+    moving_: np.ndarray | None = field(default=None, repr=False)  # radars that move [bool]
+    phase_list_: tuple | None = field(default=None, repr=False)  # phases, periods as lists
+    last_times_: tuple | None = field(default=None, repr=False)  # last scan_times() call
 
     @classmethod
     def from_specs(cls, specs: Sequence[RadarSpec], rcs_m2: np.ndarray | None = None) -> RadarNet:
@@ -170,10 +177,33 @@ class RadarNet:
         return int(self.pos0.shape[0])
 
     # ------------------------------------------------------------------ geometry
+    def _static(self) -> None:
+        """Derive once what does not change: which radars move, the fixed antennas' xyz."""
+        if self.fixed_xyz_ is not None:
+            return
+        perim = 2.0 * self.orbit_leg + 2.0 * np.pi * self.orbit_radius
+        self.moving_ = (self.orbit == Orbit.RACETRACK) & (perim > 0) & (self.orbit_speed > 0)
+        xyz = self.pos0.copy()
+        xyz[:, 2] += self.antenna_height
+        self.fixed_xyz_ = xyz
+
     def positions(self, t: np.ndarray | float, radar: np.ndarray | None = None) -> np.ndarray:
-        """Antenna xyz [m] of radars (all, or `radar` indices) at times t (broadcast)."""
+        """Antenna xyz [m] of radars (all, or `radar` indices) at times t (broadcast).
+
+        Ground radars and radars without an orbit are at their precomputed site; only the
+        airborne ones on an orbit are computed for t.
+        """
+        self._static()
         idx = np.arange(len(self)) if radar is None else np.asarray(radar)
         t, idx = np.broadcast_arrays(np.asarray(t, dtype=float), idx)
+        out = self.fixed_xyz_[idx]
+        mov = self.moving_[idx]
+        if mov.any():
+            out[mov] = self._orbit_positions(t[mov], idx[mov])
+        return out
+
+    def _orbit_positions(self, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Antenna xyz [m] of radars `idx` on their racetrack orbits at times t (same shape)."""
         L = self.orbit_leg[idx]
         rho = self.orbit_radius[idx]
         perim = 2.0 * L + 2.0 * np.pi * rho
@@ -204,7 +234,38 @@ class RadarNet:
         return out
 
     def scan_times(self, t_prev: float, t: float) -> tuple[np.ndarray, np.ndarray]:
-        """(radar index, scan time) of every scan in (t_prev, t], ordered by time."""
+        """(radar index, scan time) of every scan in (t_prev, t], ordered by time.
+
+        Scan k of a radar is at phase + k · period (k >= 0). The few radars of a scenario
+        are walked in plain Python (no array work on the ticks without a scan, most of
+        them); the last answer is remembered, since the engine asks twice per tick.
+        """
+        if self.last_times_ is not None and self.last_times_[0] == (t_prev, t):
+            return self.last_times_[1]
+        if len(self) > 32:
+            out = self._scan_times_arrays(t_prev, t)
+        else:
+            if self.phase_list_ is None:
+                self.phase_list_ = (self.phase.tolist(), self.scan_period.tolist())
+            phases, periods = self.phase_list_
+            lo_known = math.isfinite(t_prev)
+            found: list[tuple[float, int]] = []
+            for r, (ph, per) in enumerate(zip(phases, periods, strict=True)):
+                k_hi = math.floor((t - ph) / per)
+                k_lo = max(math.floor((t_prev - ph) / per), -1) if lo_known else -1
+                for k in range(k_lo + 1, k_hi + 1):
+                    found.append((ph + float(k) * per, r))
+            if found:
+                found.sort(key=lambda e: e[0])  # stable: radar order among equal times
+                out = (np.array([r for _, r in found], np.int64),
+                       np.array([ts for ts, _ in found]))
+            else:
+                out = (np.zeros(0, np.int64), np.zeros(0))
+        self.last_times_ = ((t_prev, t), out)
+        return out
+
+    def _scan_times_arrays(self, t_prev: float, t: float) -> tuple[np.ndarray, np.ndarray]:
+        """`scan_times` over arrays (for large networks)."""
         per = self.scan_period
         k_hi = np.floor((t - self.phase) / per)
         k_lo = (
@@ -222,21 +283,6 @@ class RadarNet:
         return radar[order], ts[order]
 
     # ------------------------------------------------------------------ sensing
-    def coverage(
-        self, radar_xyz: np.ndarray, radar: np.ndarray, target_xyz: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(line-of-sight and range mask, relative xyz, slant range) for scans (E,) x targets.
-
-        `target_xyz` is (T, 3) or (E, T, 3); the mask applies the 4/3-Earth horizon on the
-        ground range and the instrumented range on the slant range.
-        """
-        d = target_xyz - radar_xyz[:, None, :]
-        g = np.hypot(d[..., 0], d[..., 1])
-        r = np.sqrt(g * g + d[..., 2] ** 2)
-        hor = horizon_range(radar_xyz[:, 2:3], d[..., 2] + radar_xyz[:, 2:3])
-        ok = (g <= hor) & (r <= self.max_range[radar][:, None]) & (r > 1.0)
-        return ok, d, r
-
     def expected_pd(self, t: np.ndarray, xyz: np.ndarray, rcs_m2: np.ndarray) -> np.ndarray:
         """Pd (N, radars) of targets at xyz (N,3) with cross-sections rcs_m2 (N,) at times t (N,).
 
@@ -274,23 +320,23 @@ class RadarNet:
         radar, ts = self.scan_times(t_prev, t)
         if radar.size == 0:
             return Plots.empty()
-        truth_xyz = np.asarray(truth_xyz, dtype=float).reshape(-1, 3)
+        truth_xyz = np.ascontiguousarray(truth_xyz, dtype=float).reshape(-1, 3)
         n_t = truth_xyz.shape[0]
         ids = np.asarray(truth_ids, dtype=np.int64).reshape(n_t)
         rcs = self.rcs_m2[np.asarray(truth_rcs_class, dtype=np.int64).reshape(n_t)]
         rxyz = self.positions(ts, radar)  # (E,3)
         e_idx, t_idx = np.zeros(0, np.int64), np.zeros(0, np.int64)
         if n_t:
-            if truth_vel is None:
-                tgt = truth_xyz[None]
-            else:
-                vel = np.asarray(truth_vel, dtype=float).reshape(n_t, 3)
-                tgt = truth_xyz[None] - (t - ts)[:, None, None] * vel[None]
-            ok, d, r = self.coverage(rxyz, radar, tgt)
-            pd = _pd_per_radar(self, radar, r, rcs)
-            hit = ok & (rng.random(ok.shape) < pd)
-            e_idx, t_idx = np.nonzero(hit)
-            true_rel = d[e_idx, t_idx]
+            vel = (np.zeros((n_t, 3)) if truth_vel is None
+                   else np.ascontiguousarray(truth_vel, dtype=float).reshape(n_t, 3))
+            pfa = self.pfa[radar]
+            snr_ref = np.log(pfa) / np.log(self.pd_ref[radar]) - 1.0
+            u = rng.random((radar.size, n_t))
+            e_idx, t_idx, true_rel = detect(
+                float(t), ts, rxyz, self.max_range[radar], snr_ref, self.ref_range[radar], pfa,
+                truth_xyz, vel, np.ascontiguousarray(rcs, dtype=float), u,
+                2.0 * K_FACTOR * EARTH_RADIUS,
+            )
         else:
             true_rel = np.zeros((0, 3))
         # false alarms: Poisson count per scan, uniform over the coverage disc
@@ -307,18 +353,9 @@ class RadarNet:
         all_e = np.concatenate([e_idx, fa_e])
         rel = np.concatenate([true_rel, fa_rel])
         rad = radar[all_e]
-        rng_, az, el = _to_spherical(rel)
-        n_det = e_idx.size
-        noise = rng.standard_normal((n_det, 3))
-        rng_[:n_det] = np.maximum(rng_[:n_det] + noise[:, 0] * self.sigma_range[rad[:n_det]], 1.0)
-        az[:n_det] += noise[:, 1] * self.sigma_azimuth[rad[:n_det]]
-        el[:n_det] += noise[:, 2] * self.sigma_elevation[rad[:n_det]]
-        el = np.clip(el, -np.pi / 2 + 1e-3, np.pi / 2 - 1e-3)
-        z = rxyz[all_e] + _to_cartesian(rng_, az, el)
-        z[:, 2] = np.maximum(z[:, 2], self.min_reported_alt[rad])
-        R = spherical_covariance(
-            rng_, az, el, self.sigma_range[rad], self.sigma_azimuth[rad], self.sigma_elevation[rad]
-        )
+        noise = rng.standard_normal((e_idx.size, 3))
+        z, R = measure(rel, rxyz[all_e], noise, self.sigma_range[rad], self.sigma_azimuth[rad],
+                       self.sigma_elevation[rad], self.min_reported_alt[rad])
         plots = Plots(
             t=ts[all_e],
             sensor=rad.astype(np.int64),
@@ -335,33 +372,3 @@ def _pd_per_radar(net: RadarNet, radar: np.ndarray, r: np.ndarray, rcs: np.ndarr
     snr_ref = np.log(pfa) / np.log(net.pd_ref[radar][:, None]) - 1.0
     snr = snr_ref * rcs[None, :] * (net.ref_range[radar][:, None] / np.maximum(r, 1.0)) ** 4
     return pfa ** (1.0 / (1.0 + snr))
-
-
-def _to_spherical(rel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Relative xyz -> (slant range, azimuth clockwise from north, elevation)."""
-    g = np.hypot(rel[:, 0], rel[:, 1])
-    return np.hypot(g, rel[:, 2]), np.arctan2(rel[:, 0], rel[:, 1]), np.arctan2(rel[:, 2], g)
-
-
-def _to_cartesian(r: np.ndarray, az: np.ndarray, el: np.ndarray) -> np.ndarray:
-    """(range, azimuth, elevation) -> relative xyz."""
-    ce = np.cos(el)
-    return np.stack([r * ce * np.sin(az), r * ce * np.cos(az), r * np.sin(el)], axis=-1)
-
-
-def spherical_covariance(
-    r: np.ndarray,
-    az: np.ndarray,
-    el: np.ndarray,
-    s_r: np.ndarray,
-    s_az: np.ndarray,
-    s_el: np.ndarray,
-) -> np.ndarray:
-    """Cartesian covariance J diag(s_r², s_az², s_el²) Jᵀ of a range/az/el measurement."""
-    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
-    J = np.empty((r.size, 3, 3))
-    J[:, 0] = np.stack([ce * sa, r * ce * ca, -r * se * sa], axis=-1)
-    J[:, 1] = np.stack([ce * ca, -r * ce * sa, -r * se * ca], axis=-1)
-    J[:, 2] = np.stack([se, np.zeros_like(r), r * ce], axis=-1)
-    D = np.stack([s_r**2, s_az**2, s_el**2], axis=-1)
-    return np.einsum("nij,nj,nkj->nik", J, D, J)

@@ -1,0 +1,37 @@
+"""Progress of long runs when output is not a terminal: plain lines, throttled."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from skyshield.report.console import sim_progress
+
+
+def _piped() -> tuple[Console, io.StringIO]:
+    buf = io.StringIO()
+    return Console(file=buf, force_terminal=False, width=200), buf
+
+
+def test_piped_progress_writes_lines_as_it_goes() -> None:
+    """Every update past the throttle is a line in the log at once, not at the end."""
+    con, buf = _piped()
+    with sim_progress(con, "simulating x", 7200.0, every_s=0.0) as update:
+        update(1800.0, 7200.0)
+        assert "00:30 of 02:00 simulated (25 %)" in buf.getvalue()
+        update(3600.0, 7200.0)
+    lines = buf.getvalue().splitlines()
+    assert lines[0] == "simulating x: started"
+    assert len(lines) == 4 and "02:00 of 02:00 simulated (100 %)" in lines[-1]
+
+
+def test_piped_progress_is_throttled() -> None:
+    """Within the throttle period only the start and the end are written."""
+    con, buf = _piped()
+    with sim_progress(con, "simulating x", 600.0, every_s=3600.0) as update:
+        for t in range(60, 601, 60):
+            update(float(t), 600.0)
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 2 and "(100 %)" in lines[1]
+    assert "\x1b[" not in buf.getvalue()  # no terminal control codes in a log
