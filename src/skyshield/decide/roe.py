@@ -119,8 +119,8 @@ _TEXT = {
     Reason.NEAR_CITY: "refused: target too close to a city centre (debris)",
     Reason.TRIGGER_NOT_MET: "refused: not predicted to enter the protected airspace",
     Reason.SHOOTER_OUTSIDE_PERMITTED: "refused: shooter outside its permitted area",
-    Reason.HOLD_FIRE_DEBRIS: "held fire: debris would fall on own territory near population",
-    Reason.HOLD_FIRE_LEAVING: "held fire: target leaving own airspace on its own",
+    Reason.HOLD_FIRE_DEBRIS: "refused: hold fire, debris would fall on own soil near population",
+    Reason.HOLD_FIRE_LEAVING: "refused: hold fire, target leaving own airspace on its own",
 }
 #: Refusals in the order they are judged (the first that fails is the reason).
 ORDER = (

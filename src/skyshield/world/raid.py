@@ -65,6 +65,7 @@ __all__ = [
     "cruise_band",
     "generate_raid",
     "launch_site",
+    "plan_route",
     "route_xy",
 ]
 
@@ -261,7 +262,7 @@ def _nav_loss(scenario: Scenario, tt: ThreatType) -> float:
     return tt.nav_loss
 
 
-def _plan_route(wave: Wave, routing: str, launch: FloatArray, target: FloatArray,
+def plan_route(wave: Wave, routing: str, launch: FloatArray, target: FloatArray,
                 via: FloatArray, forbid: frozenset[str], tt: ThreatType,
                 rng: np.random.Generator) -> tuple[FloatArray, list[int], str]:
     """One threat's planned route (before its fate), the graze legs, the routing flown."""
@@ -354,7 +355,7 @@ def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
                 pts, r = np.stack([launch_xy[j], txy]), "direct"
             else:
                 forbid = rt.forbidden_for(la_country, via_c, r)
-                pts, _, r = _plan_route(wave, r, launch_xy[j], txy, via, forbid, tt, rng)
+                pts, _, r = plan_route(wave, r, launch_xy[j], txy, via, forbid, tt, rng)
             fate, s_lost = Fate.TARGET, np.nan
             tb = wave.options.turn_back
             if not ballistic and tb is not None and rng.random() < tb.share:

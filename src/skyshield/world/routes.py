@@ -210,9 +210,13 @@ def keep_out(pts: FloatArray, codes: frozenset[str], inset: float = DETOUR_INSET
     if not codes or len(pts) < 2:
         return pts
     f = forbidden_geometry(codes)
+    skip = set(fixed)
+    if not skip and len(pts) > 2:  # interior points inside (a dogleg pushed in): drop them
+        inside = shapely.contains_xy(f, pts[1:-1, 0], pts[1:-1, 1])
+        if inside.any():
+            pts = np.concatenate([pts[:1], pts[1:-1][~inside], pts[-1:]])
     legs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1))
     bad = np.flatnonzero(shapely.intersects(f, legs))  # prepared geometry first: fast
-    skip = set(fixed)
     bad = [int(i) for i in bad if int(i) not in skip]
     if not bad:
         return pts
@@ -341,13 +345,17 @@ def loiter(pts: FloatArray, before_m: float, hold_m: float, leg_m: float) -> Flo
     leg = min(leg_m, s) if s > 0 else 0.0
     if hold_m <= 0 or leg <= 1.0:
         return pts
-    n = int(hold_m // (2 * leg))
-    rest = hold_m - n * 2 * leg
     a = _arc(pts)
     k = int(np.searchsorted(a, s, side="right"))
     here = point_at(pts, s)
     back = point_at(pts, s - leg)
-    hold = [here, back] * n + ([here, point_at(pts, s - rest / 2)] if rest > 1.0 else [])
+    chord = float(np.hypot(*(back - here)))
+    if chord <= 1.0:
+        return pts
+    n = int(hold_m // (2 * chord))
+    rest = hold_m - n * 2 * chord
+    part = here + (back - here) * (rest / 2 / chord)
+    hold = [here, back] * n + ([here, part] if rest > 1.0 else [])
     return np.concatenate([pts[:k], np.array(hold + [here]).reshape(-1, 2), pts[k:]])
 
 
@@ -357,10 +365,8 @@ def graze(pts: FloatArray, chain: BorderChain, a_mid: float, depth_m: float,
     neighbour; returns the route and the leg indices that enter it (to keep as they are)."""
     f = forbidden_geometry(frozenset(chain.neighbours))
     c = chain.at(a_mid)
-    edge = shapely.get_coordinates(shapely.shortest_line(shapely.Point(c), f.boundary))[1]
-    u = edge - c
-    u = u / max(float(np.hypot(*u)), 1.0)
-    out_pt = edge + depth_m * u
+    core = _grown(frozenset(chain.neighbours), -depth_m)  # points `depth_m` inside
+    out_pt = shapely.get_coordinates(shapely.shortest_line(shapely.Point(c), core.boundary))[1]
     p_in = chain.at(a_mid - length_m / 2)
     p_out = chain.at(a_mid + length_m / 2)
     if not shapely.contains_xy(f, *out_pt):
