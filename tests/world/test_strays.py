@@ -39,7 +39,8 @@ def fly_to_end(th):
 def test_strays_fall_inside_their_fuel_range(base):
     w = [Wave(threat="Shahed-136", count=40, launch_area="Kursk", window_min=(0, 0),
               targets=["Lviv", "Lutsk"], routing="north_west")]
-    plan = raid(base, w, Strays(nav_loss={"Shahed-136": 1.0}, at_fraction=(0.3, 0.9)))
+    plan = raid(base, w, Strays(nav_loss={"Shahed-136": 1.0}, at_fraction=(0.3, 0.9),
+                                drift_share=1.0))
     th = plan.threats
     assert (plan.fate == Fate.STRAY).all() and np.isfinite(plan.s_lost).all()
     fly_to_end(th)
@@ -99,3 +100,19 @@ def test_library_defaults_come_from_the_record_and_turn_backs_go_home(base):
         # the route comes back to within a metre of its launch point, then drifts on
         assert np.min(np.hypot(*(xy[1:] - home).T)) < 1.0
     assert rt.DRIFT_STEP_M > 0
+
+
+def test_lost_threats_that_do_not_drift_come_down_where_they_are_lost(base):
+    w = [Wave(threat="Shahed-136", count=30, launch_area="Kursk", window_min=(0, 0),
+              targets=["Lviv"], routing="north_west")]
+    plan = raid(base, w, Strays(nav_loss={"Shahed-136": 1.0}, drift_share=0.0))
+    assert (plan.fate == Fate.LOST).all()
+    th = fly_to_end(plan.threats)
+    assert (th.status == ThreatStatus.EXPIRED).all()
+    lat, lon, _ = th.lla()
+    for i in range(len(th)):
+        rlat, rlon, _ = th.route_lla(i)
+        # it falls on the last route point before the short run-out: the loss point
+        d = GEOD.inv(rlon[-2], rlat[-2], lon[i], lat[i])[2]
+        assert d < 1.0
+        assert rt_arc(th, i)[-2] == pytest.approx(plan.s_lost[i], rel=1e-9)

@@ -389,6 +389,10 @@ class Strays(Strict):
         default=30.0, ge=0, le=180, description="spread of the heading taken when lost")
     drift_deg_per_10km: float = Field(
         default=10.0, ge=0, le=90, description="random-walk sigma of the heading, per 10 km")
+    drift_share: float = Field(
+        default=0.05, ge=0, le=1, description="share of the lost threats that keep flying on "
+        "a drifting heading until empty; the others come down where they are lost (NOTIONAL "
+        "default, see data/SOURCE-reference.md)")
     enabled: bool = True
 
     @field_validator("nav_loss")

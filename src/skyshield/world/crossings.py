@@ -75,39 +75,58 @@ def crossings(wp: FloatArray, n_wp: NDArray[np.int64], cum: FloatArray, t_launch
     if a.shape[0] == 0:
         return _empty()
     segs = shapely.linestrings(np.stack([a, b], axis=1))
-    tree = shapely.STRtree(segs)
     rows: list[pd.DataFrame] = []
     brd = gb.borders()
     for iso in countries:
-        poly = brd.frame_geometry(iso)
-        cand = tree.query(poly, predicate="intersects")
-        if cand.size == 0:
-            continue
-        cand = np.sort(cand)
-        inter = shapely.intersection(segs[cand], poly)
-        parts, owner = shapely.get_parts(inter, return_index=True)
-        is_line = shapely.get_type_id(parts) == 1
-        parts, owner = parts[is_line], owner[is_line]
-        if parts.size == 0:
-            continue
-        seg = cand[owner]
-        first = shapely.get_point(parts, 0)
-        last = shapely.get_point(parts, -1)
-        ab = b[seg] - a[seg]
-        den = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-12)
-        u0 = np.einsum("ij,ij->i", shapely.get_coordinates(first) - a[seg], ab) / den
-        u1 = np.einsum("ij,ij->i", shapely.get_coordinates(last) - a[seg], ab) / den
-        lo, hi = np.clip(np.minimum(u0, u1), 0, 1), np.clip(np.maximum(u0, u1), 0, 1)
-        keep = hi > lo
-        seg, lo, hi = seg[keep], lo[keep], hi[keep]
-        order = np.lexsort((lo, seg))
-        seg, lo, hi = seg[order], lo[order], hi[order]
-        rows.append(_visits(iso, seg, lo, hi, a, b, thr, s0, s1, t_launch, speed))
+        seg, lo, hi = _inside_intervals(brd, iso, a, b, segs)
+        if seg.size:
+            rows.append(_visits(iso, seg, lo, hi, a, b, thr, s0, s1, t_launch, speed))
     if not rows:
         return _empty()
     out = pd.concat(rows, ignore_index=True)
     return out.sort_values(["threat", "t_entry", "country"], kind="stable",
                            ignore_index=True)
+
+
+def _inside_intervals(brd: gb.Borders, iso: str, a: FloatArray, b: FloatArray,
+                      segs: NDArray) -> tuple[NDArray[np.int64], FloatArray, FloatArray]:
+    """Per segment a->b, the fraction intervals [lo, hi] inside country iso, sorted by
+    segment then lo. Exact: the candidate fractions are the segment's intersections with the
+    boundary edges (an STRtree of edges), the state between two is tested at the midpoint."""
+    poly = brd.frame_geometry(iso)
+    e = brd._edges((iso,))
+    si, ej = e.tree.query(segs, predicate="intersects")
+    n = a.shape[0]
+    has = np.zeros(n, bool)
+    has[si] = True
+    # Segments that meet no edge are wholly inside or wholly outside: test their start.
+    plain = np.flatnonzero(~has)
+    inside = plain[shapely.contains_xy(poly, a[plain, 0], a[plain, 1])]
+    seg_l = [inside]
+    lo_l, hi_l = [np.zeros(inside.size)], [np.ones(inside.size)]
+    if si.size:
+        t_c, s_c = gb._crossing_params(a[si], b[si], e.a[ej], e.b[ej], si)
+        hit = np.unique(si)
+        s_all = np.concatenate([s_c, hit, hit])
+        t_all = np.concatenate([t_c, np.zeros(hit.size), np.ones(hit.size)])
+        order = np.lexsort((t_all, s_all))
+        s_all, t_all = s_all[order], t_all[order]
+        nxt = np.flatnonzero((s_all[1:] == s_all[:-1]) & (t_all[1:] > t_all[:-1]))
+        s_iv, ta, tb = s_all[nxt], t_all[nxt], t_all[nxt + 1]
+        mid = a[s_iv] + 0.5 * (ta + tb)[:, None] * (b[s_iv] - a[s_iv])
+        ok = shapely.contains_xy(poly, mid[:, 0], mid[:, 1])
+        s_iv, ta, tb = s_iv[ok], ta[ok], tb[ok]
+        # join touching intervals of one segment (a candidate inside a piece)
+        cont = np.r_[False, (s_iv[1:] == s_iv[:-1]) & (ta[1:] <= tb[:-1] + 1e-12)]
+        start = np.flatnonzero(~cont)
+        end = np.r_[start[1:], s_iv.size] - 1
+        seg_l.append(s_iv[start])
+        lo_l.append(ta[start])
+        hi_l.append(tb[end])
+    seg = np.concatenate(seg_l).astype(np.int64)
+    lo, hi = np.concatenate(lo_l), np.concatenate(hi_l)
+    order = np.lexsort((lo, seg))
+    return seg[order], lo[order], hi[order]
 
 
 def _visits(iso: str, seg: NDArray[np.int64], lo: FloatArray, hi: FloatArray, a: FloatArray,

@@ -30,8 +30,9 @@ turning back (`turn_back`). A route longer than the type's range falls back to `
 Ballistic threats fly direct and are flagged not interceptable by fighters.
 
 Fates (`RaidPlan.fate`): a threat flies to its target (`TARGET`), or loses its navigation
-(`STRAY`, probability per type from `raid.strays` or the library) at a drawn share of its
-route and drifts until its range is exhausted, or turns back (`TURNED_BACK`) and flies home
+(probability per type from `raid.strays` or the library) at a drawn share of its route and
+either comes down there (`LOST`) or, for a declared share, drifts until its range is
+exhausted (`STRAY`), or turns back (`TURNED_BACK`) and flies home
 and on until empty; decoys (`DECOY`) fly past their aim point until empty. All but `TARGET`
 routes run past the range, so the threat EXPIRES where its fuel ends and falls there.
 """
@@ -94,6 +95,7 @@ class Fate(IntEnum):
     STRAY = 1  # loses its navigation, drifts until empty
     TURNED_BACK = 2  # turns back, flies home and on until empty
     DECOY = 3  # flies past its aim point until empty
+    LOST = 4  # loses its navigation and comes down where it is lost
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,14 @@ def _heading(pts: FloatArray, s: float) -> float:
     return float(np.arctan2(d[1], d[0]))
 
 
+def _geodesic_length(pts: FloatArray) -> float:
+    """WGS84 geodesic length of a frame polyline [m] (as `Threats` measures its legs)."""
+    from skyshield.geo import geodesy
+
+    lat, lon = THEATRE.from_xy(pts)
+    return float(np.sum(geodesy.distance(lat[:-1], lon[:-1], lat[1:], lon[1:])))
+
+
 def _nav_loss(scenario: Scenario, tt: ThreatType) -> float:
     """Probability of navigation loss of a type: the scenario's, else the library's."""
     st = scenario.raid.strays
@@ -361,14 +371,22 @@ def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
             if not ballistic and tb is not None and rng.random() < tb.share:
                 pts = rt.turn_back(pts, rng.uniform(*tb.at_fraction) * rt.length(pts))
                 fate = Fate.TURNED_BACK
+            range_j = tt.range_m
             if rng.random() < p_lost:
                 s_lost = rng.uniform(*st.at_fraction) * rt.length(pts)
                 heading = _heading(pts, s_lost)
                 pts = rt.truncate(pts, s_lost)
-                fate = Fate.STRAY
+                if rng.random() < st.drift_share:
+                    fate = Fate.STRAY
+                else:  # comes down where it is lost: its flight ends there
+                    fate = Fate.LOST
+                    range_j = _geodesic_length(pts)
+                    d = pts[-1] - pts[-2] if len(pts) > 1 else np.array([1.0, 0.0])
+                    pts = np.concatenate([pts, (pts[-1] + d / max(np.hypot(*d), 1.0)
+                                                * TAIL_MARGIN_M)[None]])
             elif decoy and fate is Fate.TARGET:
                 fate = Fate.DECOY
-            if fate is not Fate.TARGET:
+            if fate not in (Fate.TARGET, Fate.LOST):
                 flown = rt.length(pts)
                 if fate is not Fate.STRAY:
                     heading = _heading(pts, flown)
@@ -387,9 +405,9 @@ def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
             cols["target"].append(index(target_names, tgt.name))
             cols["fate"].append(int(fate))
             cols["s_lost"].append(s_lost)
+            cols["range"].append(range_j)
         cols["t"].append(t_launch)
         cols["speed"].append(np.full(n, tt.speed_ms))
-        cols["range"].append(np.full(n, tt.range_m))
         cols["type"].append(np.full(n, index(type_names, tt.name)))
         cols["cls"].append(np.full(n, tt.cls.code))
         cols["icpt"].append(np.full(n, tt.interceptable and not ballistic))
