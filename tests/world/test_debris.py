@@ -83,3 +83,20 @@ def test_debris_metrics_count_nato_population_ukraine():
     assert out["on_ukraine"] == 1 and out["near_population"] == 3
     assert out["munitions_on_nato"] == 1 and out["by_country"] == {"POL": 2, "ROU": 1,
                                                                    "UKR": 1}
+
+
+def test_debris_log_tables_and_its_own_generator():
+    from skyshield.world.debris import DebrisLog
+
+    log = DebrisLog(np.random.default_rng(3))
+    pos = np.array([[*THEATRE.to_xy(45.44, 28.05), 1500.0], [*THEATRE.to_xy(48.5, 26.0), 50.0]])
+    vel = np.array([[40.0, 0.0, 0.0], [200.0, 0.0, 0.0]])
+    log.kills(100.0, [4, 9], pos, vel, [ThreatClass.drone.code, ThreatClass.decoy.code],
+              ["ROU", "UKR"])
+    log.misses(120.0, pos[:1, :2], pos[1:, :2], [35e3], ["ROU"], ["AIM-9X"])
+    k, m = log.kill_table(), log.miss_table()
+    assert list(k.threat) == [4, 9] and list(k.debris_country) == ["ROU", "UKR"]
+    assert bool(k.debris_near_population.iloc[0])  # over Galați
+    assert list(k.debris_warhead) == [True, False] and len(m) == 1
+    out = debris_metrics(k, m)
+    assert out["on_nato_near_population"] == 1 and out["munitions_missed"] == 1

@@ -24,7 +24,8 @@ from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass
 from skyshield.model.population import near_population
 
-__all__ = ["NEAR_POPULATION_KM", "Falls", "debris_metrics", "has_warhead", "kill_debris",
+__all__ = ["NEAR_POPULATION_KM", "DebrisLog", "Falls", "debris_metrics", "has_warhead",
+           "kill_debris",
            "munition_falls"]
 
 FloatArray = NDArray[np.float64]
@@ -120,3 +121,57 @@ def debris_metrics(debris: pd.DataFrame, munitions: pd.DataFrame | None = None
     out["munitions_on_nato_near_population"] = int(
         (mc.isin(sorted(NATO)) & m["near_population"].astype(bool)).sum()) if len(m) else 0
     return out
+
+
+class DebrisLog:
+    """The debris of a run, appended as kills and misses happen; tables at the end.
+
+    Draws come from its own generator (derived from the run seed), so recording debris
+    never shifts the kill draws of the run."""
+
+    def __init__(self, rng: np.random.Generator, near_km: float = NEAR_POPULATION_KM) -> None:
+        self.rng = rng
+        self.near_km = near_km
+        self._kills: list[pd.DataFrame] = []
+        self._misses: list[pd.DataFrame] = []
+
+    def kills(self, t: float, threat: ArrayLike, pos: ArrayLike, vel: ArrayLike,
+              cls: ArrayLike, by: ArrayLike) -> Falls:
+        """Debris of threats killed at `t` (positions and velocities just before the kill)."""
+        threat = np.atleast_1d(np.asarray(threat, np.int64))
+        if threat.size == 0:
+            return _falls(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), self.near_km)
+        f = kill_debris(pos, vel, cls, self.rng, self.near_km)
+        self._kills.append(pd.DataFrame({
+            "threat": threat, "t": float(t), "debris_lat": f.lat, "debris_lon": f.lon,
+            "debris_country": f.country.astype(str), "debris_near_population":
+            f.near_population, "debris_radius_m": f.radius_m,
+            "debris_warhead": has_warhead(cls), "by": np.broadcast_to(
+                np.asarray(by, dtype=object), threat.shape)}))
+        return f
+
+    def misses(self, t: float, shooter: ArrayLike, aim: ArrayLike, max_range_m: ArrayLike,
+               nation: ArrayLike, weapon: ArrayLike) -> Falls:
+        """Where weapons that missed at `t` fall (see `munition_falls`)."""
+        s = np.atleast_2d(np.asarray(shooter, float))
+        if s.shape[0] == 0 or s.size == 0:
+            return _falls(np.zeros((0, 2)), np.zeros((0, 2)), np.zeros(0), self.near_km)
+        f = munition_falls(s, aim, max_range_m, self.near_km)
+        self._misses.append(pd.DataFrame({
+            "t": float(t), "nation": np.asarray(nation, dtype=object),
+            "weapon": np.asarray(weapon, dtype=object), "lat": f.lat, "lon": f.lon,
+            "country": f.country.astype(str), "near_population": f.near_population}))
+        return f
+
+    def kill_table(self) -> pd.DataFrame:
+        """One row per kill: threat, t, debris_lat/lon/country/near_population, ..."""
+        cols = ["threat", "t", "debris_lat", "debris_lon", "debris_country",
+                "debris_near_population", "debris_radius_m", "debris_warhead", "by"]
+        return (pd.concat(self._kills, ignore_index=True) if self._kills
+                else pd.DataFrame({c: [] for c in cols}))
+
+    def miss_table(self) -> pd.DataFrame:
+        """One row per missed weapon: t, nation, weapon, lat, lon, country, near_population."""
+        cols = ["t", "nation", "weapon", "lat", "lon", "country", "near_population"]
+        return (pd.concat(self._misses, ignore_index=True) if self._misses
+                else pd.DataFrame({c: [] for c in cols}))
