@@ -66,7 +66,9 @@ __all__ = [
     "Reason",
     "compile_rules",
     "evaluate",
+    "hold_fire_reasons",
     "required_horizon_s",
+    "velocity_xy",
 ]
 
 N_CLASSES = len(ThreatClass)
@@ -483,3 +485,22 @@ def required_horizon_s(scenario: Scenario) -> float:
     `decide.assess.assess` needs so that every trigger is judged on its own window."""
     return max((r.trigger.within_min * 60.0 for r in scenario.rules.values()
                 if isinstance(r.trigger, PredictedEntryTrigger)), default=0.0)
+
+
+def hold_fire_reasons(rules: dict[str, NationRules], shooter_nation: np.ndarray,
+                      target_x: np.ndarray, target_cls: np.ndarray) -> np.ndarray:
+    """Per engagement: the `HOLD_FIRE` reason code its nation's ``hold_fire`` would give now
+    (0: none), from the aimed track's state ``target_x (K,6)`` (frame position, velocity)."""
+    out = np.zeros(len(target_x), np.int8)
+    if not len(target_x):
+        return out
+    lat, lon, alt = THEATRE.to_lla(np.asarray(target_x, float)[:, :3])
+    nat = np.asarray(shooter_nation).astype(str)
+    for nation in np.unique(nat):
+        nr = rules.get(str(nation))
+        if nr is None:
+            continue
+        m = nat == nation
+        out[m] = nr.hold_fire(lat[m], lon[m], alt[m], np.asarray(target_cls)[m],
+                              np.asarray(target_x, float)[m, 3:5])
+    return out
