@@ -252,6 +252,14 @@ def _heading(pts: FloatArray, s: float) -> float:
     return float(np.arctan2(d[1], d[0]))
 
 
+def _child(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator derived from `rng` without drawing from it."""
+    try:
+        return rng.spawn(1)[0]
+    except (TypeError, ValueError, AttributeError):  # not built from a SeedSequence
+        return np.random.Generator(rng.bit_generator.jumped())
+
+
 def _geodesic_length(pts: FloatArray) -> float:
     """WGS84 geodesic length of a frame polyline [m] (as `Threats` measures its legs)."""
     from skyshield.geo import geodesy
@@ -331,6 +339,7 @@ def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
         "t", "speed", "range", "type", "cls", "target", "icpt", "launch", "wave", "routing",
         "climb", "dive", "wob", "wlen", "phase", "fate", "s_lost")}
     st = scenario.raid.strays
+    fate_rng = _child(rng)  # fates draw apart: declaring strays never moves other routes
     for w_i, wave in enumerate(scenario.raid.waves):
         tt = lib.threat(wave.threat)
         la_name, la_lat, la_lon = launch_site(wave.launch_area)
@@ -368,15 +377,15 @@ def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
                 pts, _, r = plan_route(wave, r, launch_xy[j], txy, via, forbid, tt, rng)
             fate, s_lost = Fate.TARGET, np.nan
             tb = wave.options.turn_back
-            if not ballistic and tb is not None and rng.random() < tb.share:
-                pts = rt.turn_back(pts, rng.uniform(*tb.at_fraction) * rt.length(pts))
+            if not ballistic and tb is not None and fate_rng.random() < tb.share:
+                pts = rt.turn_back(pts, fate_rng.uniform(*tb.at_fraction) * rt.length(pts))
                 fate = Fate.TURNED_BACK
             range_j = tt.range_m
-            if rng.random() < p_lost:
-                s_lost = rng.uniform(*st.at_fraction) * rt.length(pts)
+            if p_lost > 0 and fate_rng.random() < p_lost:
+                s_lost = fate_rng.uniform(*st.at_fraction) * rt.length(pts)
                 heading = _heading(pts, s_lost)
                 pts = rt.truncate(pts, s_lost)
-                if rng.random() < st.drift_share:
+                if fate_rng.random() < st.drift_share:
                     fate = Fate.STRAY
                 else:  # comes down where it is lost: its flight ends there
                     fate = Fate.LOST
@@ -393,7 +402,7 @@ def generate_raid(scenario: Scenario, rng: np.random.Generator) -> RaidPlan:
                 left = tt.range_m * 1.01 - flown + TAIL_MARGIN_M  # frame vs geodesic: 0.4 %
                 if left > 0:
                     sig = np.radians(st.drift_deg_per_10km) * np.sqrt(rt.DRIFT_STEP_M / 10e3)
-                    tail = rt.drift_tail(pts[-1], heading, left, rng,
+                    tail = rt.drift_tail(pts[-1], heading, left, fate_rng,
                                          np.radians(st.heading_sigma_deg)
                                          if fate is Fate.STRAY else 0.0, sig)
                     pts = np.concatenate([pts, tail])
