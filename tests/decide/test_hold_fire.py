@@ -92,3 +92,25 @@ def test_allies_defend_their_host_under_own_or_host_rules():
         Nation(nation="ITA", squadrons=[f35])
     empty = sc.model_copy(update={"coalition": [], "rules": {}})
     assert compile_rules(empty) == {}
+
+
+def test_roe_explain_gives_the_hold_fire_reason_and_the_debris_point():
+    from skyshield.decide.explain import OwnForces, explain_track
+    from skyshield.picture.tracks import Tracks
+
+    r = Rules(engagement_zones=["__own__"], hold_fire=HoldFire(city_km=10))
+    rules = {"ROU": compile_nation("ROU", r, {})}
+    xy = THEATRE.to_xy(45.437, 28.05)  # over Galați, slow, low
+    x = np.array([[xy[0], xy[1], 800.0, 0.0, -40.0, 0.0]])
+    tracks = Tracks(number=np.array([7]), x=x, P=np.tile(np.eye(6) * 100.0, (1, 1, 1)),
+                    cls=np.array([0]), cls_conf=np.array([0.9]), t_init=np.array([0.0]),
+                    t_update=np.array([100.0]), confirmed=np.array([True]))
+    slat, slon = 45.6, 27.9  # a Romanian fighter nearby, over Romania
+    forces = OwnForces(nation=np.array(["ROU"]), lat=np.array([slat]), lon=np.array([slon]),
+                       squadron=["RO F-16"], state=["intercept"])
+    e = explain_track(tracks, 100.0, 7, rules, forces, horizon_s=300.0)
+    row = e.rows[0]
+    assert not row["allowed"] and row["code"] == "HOLD_FIRE_DEBRIS"
+    assert "hold fire" in row["reason"]
+    text = str(e)
+    assert "debris if killed now" in text and "over ROU" in text
