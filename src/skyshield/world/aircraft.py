@@ -9,40 +9,22 @@ from the engine; this module only flies them and keeps the books.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 
-RESERVE_S = 10 * 60.0  # fuel reserve kept at bingo [s of cruise]
-DASH_BURN = 2.5  # fuel burn at dash speed relative to cruise [-]
+from skyshield.contracts import AIRBORNE, AircraftState
+from skyshield.doctrine import DASH_BURN, RESERVE_S
+
+__all__ = ["AIRBORNE", "MIN_SORTIE_S", "RESERVE_S", "AircraftState", "Fleet", "keep_outside"]
 CLIMB_MS = 100.0  # climb and descent rate [m/s]
 LAND_RADIUS_M = 3000.0  # distance from base at which an aircraft lands [m]
 ORBIT_LEAD_RAD = 0.35  # how far ahead on the orbit circle an aircraft aims [rad]
-
-
-class AircraftState(IntEnum):
-    """Where an aircraft is in its sortie."""
-
-    READY = 0  # on the ground, available for a patrol launch
-    ALERT = 1  # on the ground on quick-reaction alert
-    SCRAMBLE = 2  # starting up; airborne when the timer runs out
-    TRANSIT = 3  # flying to its patrol station
-    PATROL = 4  # flying the station orbit
-    INTERCEPT = 5  # flying to intercept an assigned track
-    RTB = 6  # returning to base
-    TURNAROUND = 7  # on the ground, refuelling and rearming
+MIN_SORTIE_S = 60.0  # an aircraft that took off flies at least this long before landing [s]
 
 
 # plain ints for the hot path (an IntEnum attribute lookup costs a microsecond)
 READY, ALERT, SCRAMBLE, TRANSIT, PATROL, INTERCEPT, RTB, TURNAROUND = range(8)
 
-AIRBORNE = np.array(
-    [
-        s
-        in (AircraftState.TRANSIT, AircraftState.PATROL, AircraftState.INTERCEPT, AircraftState.RTB)
-        for s in AircraftState
-    ]
-)
 
 
 @dataclass
@@ -73,6 +55,7 @@ class Fleet:
     after_scramble: np.ndarray = field(init=False)  # state entered when airborne [int8]
     sorties: np.ndarray = field(init=False)  # sorties flown [-]
     flight_s: np.ndarray = field(init=False)  # time airborne [s]
+    sortie_s: np.ndarray = field(init=False)  # time airborne in the current sortie [s]
     t_pos: np.ndarray = field(init=False)  # time each aircraft was last integrated to [s]
     keep_out: np.ndarray = field(init=False)  # (K,3) circles x, y, radius never entered [m]
 
@@ -92,6 +75,7 @@ class Fleet:
         self.after_scramble = np.full(n, AircraftState.TRANSIT, np.int8)
         self.sorties = np.zeros(n, np.int64)
         self.flight_s = np.zeros(n)
+        self.sortie_s = np.zeros(n)
         self.t_pos = np.zeros(n)
         self.keep_out = np.zeros((0, 3))
 
@@ -138,10 +122,13 @@ class Fleet:
         has_station = self.station[idx] >= 0
         self.state[idx[engaged & has_station]] = AircraftState.TRANSIT
         self.state[idx[engaged & ~has_station]] = AircraftState.RTB
+        # still on the ground: a patrol launch goes on to its station; a scramble with no
+        # station left to fly to stands down (back on alert) instead of taking off to land
         waiting = self.state[idx] == AircraftState.SCRAMBLE
-        self.after_scramble[idx[waiting]] = np.where(
-            has_station[waiting], AircraftState.TRANSIT, AircraftState.RTB
-        )
+        self.after_scramble[idx[waiting & has_station]] = AircraftState.TRANSIT
+        down = idx[waiting & ~has_station]
+        self.state[down] = AircraftState.ALERT
+        self.timer[down] = 0.0
 
     # -------------------------------------------------------------------- step
     def step(self, dt: float | np.ndarray, check: bool = True,
@@ -169,6 +156,7 @@ class Fleet:
                 took_off, ready = done[sd == SCRAMBLE], done[sd == TURNAROUND]
                 st[took_off] = self.after_scramble[took_off]
                 self.sorties[took_off] += 1
+                self.sortie_s[took_off] = 0.0
                 st[ready] = READY
                 self.fuel_s[ready] = self.endurance_s[ready]
                 self.rounds[ready] = self.rounds_full[ready]
@@ -211,12 +199,13 @@ class Fleet:
         self.vel[a] = d / dt[:, None]
         self.goal[a] = goal
         self.flight_s[a] += dt
+        self.sortie_s[a] += dt
         self.fuel_s[a] -= np.where(dash, DASH_BURN * dt, dt)
 
         # transitions
         arrived = a[tm & (dist <= self.station_radius[a] * 1.05)]
         st[arrived] = PATROL
-        landed = a[rm & (dist <= LAND_RADIUS_M)]
+        landed = a[rm & (dist <= LAND_RADIUS_M) & (self.sortie_s[a] >= MIN_SORTIE_S)]
         if len(landed):
             st[landed] = TURNAROUND
             self.timer[landed] = self.turnaround_s[landed]

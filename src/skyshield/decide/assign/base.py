@@ -35,10 +35,6 @@ class Assignment:
     track: np.ndarray
     shooter: np.ndarray
 
-    def expected_value(self, problem: AssignmentProblem) -> float:
-        """Sum over pairs of value × Pk: the objective every solver is judged on."""
-        return float((problem.value[self.track] * problem.pk[self.track, self.shooter]).sum())
-
 
 class Assigner(ABC):
     """A weapon-target assignment solver."""
