@@ -23,8 +23,8 @@ for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
+from skyshield.contracts import Plots  # noqa: E402
 from skyshield.picture.tracker import Tracker, TrackerConfig  # noqa: E402
-from skyshield.world.plots import Plots  # noqa: E402
 from skyshield.world.radars import RadarNet, RadarSpec, RcsClass  # noqa: E402
 
 SCAN_PERIOD = 10.0  # radar rotation period = one tracker update here [s]

@@ -34,9 +34,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_tracker_scale import Raid, make_raid  # noqa: E402
 
+from skyshield.contracts import Plots  # noqa: E402
 from skyshield.picture.metrics import TrackingMetrics, evaluate  # noqa: E402
 from skyshield.picture.tracker import Tracker, TrackerConfig  # noqa: E402
-from skyshield.world.plots import Plots  # noqa: E402
 from skyshield.world.radars import RadarNet, RadarSpec  # noqa: E402
 
 C, P = 10_000.0, 2.0  # GOSPA cut-off [m] and order

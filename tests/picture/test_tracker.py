@@ -7,12 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from skyshield.contracts import Plots
 from skyshield.picture.classify import AIRCRAFT, CRUISE_MISSILE, DRONE
 from skyshield.picture.filters import ModeState
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.perfect import PerfectPicture
 from skyshield.picture.tracker import Tracker, TrackerConfig
-from skyshield.world.plots import Plots
 from skyshield.world.radars import RadarNet, RadarSpec, RcsClass
 
 
@@ -117,9 +117,9 @@ def test_classification_by_speed_and_altitude() -> None:
 def test_perfect_picture_stable_numbers() -> None:
     """The perfect picture numbers targets by first appearance and keeps the numbers."""
     pp = PerfectPicture(pos_sigma=30.0)
-    a = pp.update(np.array([40, 7]), np.zeros((2, 3)), np.ones((2, 3)), 0.0)
-    b = pp.update(np.array([7, 99, 40]), np.zeros((3, 3)), np.ones((3, 3)), 1.0)
-    c = pp.update(np.array([99]), np.zeros((1, 3)), np.ones((1, 3)), 2.0)
+    a = pp.update_truth(np.array([40, 7]), np.zeros((2, 3)), np.ones((2, 3)), 0.0)
+    b = pp.update_truth(np.array([7, 99, 40]), np.zeros((3, 3)), np.ones((3, 3)), 1.0)
+    c = pp.update_truth(np.array([99]), np.zeros((1, 3)), np.ones((1, 3)), 2.0)
     assert a.number.tolist() == [1, 2]
     assert b.number.tolist() == [2, 3, 1]
     assert c.number.tolist() == [3] and c.t_init.tolist() == [1.0]

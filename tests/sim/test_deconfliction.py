@@ -51,3 +51,39 @@ def test_no_fratricide_risk_under_either_policy(name, minutes, policy):
 def test_without_deconfliction_fighters_do_enter_ukrainian_zones():
     r = run_scenario(with_policy("western-night", "none", None))
     assert r.metrics["fratricide_risk_events"] > 0
+
+
+def test_sites_hold_fire_never_fire_near_a_fighter():
+    """Every Ukrainian shot under `sites_hold_fire`, against every airborne fighter then.
+
+    The sites' `engage` is observed (not replaced): at each shot the target's position and
+    every airborne fighter's position are taken from truth, and the horizontal distance
+    must exceed the safe distance. The run must hold fire at least once with a fighter
+    near (else the rule was never put to the test) and still fire elsewhere.
+    """
+    from skyshield.sim.engine import Engine
+
+    sc = with_policy("border-skim", "sites_hold_fire", 240)
+    eng = Engine(sc).start()
+    w = eng.world
+    real = w.sites.engage
+    shots, held = [], []
+
+    def engage(t, pos, engageable, hold, rng):
+        out = real(t, pos, engageable, hold, rng)
+        air = w.fleet.pos[w.fleet.airborne, :2].copy()
+        shots.append((pos[out[1], :2].copy(), air))
+        if hold is not None:  # threats a site could have fired at but for a fighter near
+            held.append(int((w.sites.in_zone(pos) & hold & engageable[None, :]).any(axis=0).sum()))
+        return out
+
+    w.sites.engage = engage
+    while eng.k < int(sc.duration_s / eng.dt):
+        eng.step()
+    limit = sc.deconfliction.hold_fire_km * KM
+    fired = [(tgt, air) for tgt, air in shots if len(tgt)]
+    assert len(fired) >= 5, "too few Ukrainian shots to test anything"
+    closest = min(np.hypot(*(tgt[:, None, :] - air[None, :, :]).T).min()
+                  for tgt, air in fired if len(air))
+    assert closest > limit, f"a site fired {closest / KM:.1f} km from a fighter"
+    assert sum(held) > 0, "no site ever had to hold fire: the rule was not exercised"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -15,12 +16,9 @@ from skyshield.decide.assess import threat_value
 from skyshield.decide.assign import Assigner, AssignmentProblem
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
 from skyshield.decide.roe import NationRules
+from skyshield.doctrine import DASH_BURN, RANGE_MARGIN, RESERVE_S
 from skyshield.geo.frame import THEATRE
 from skyshield.geo.zones import Zone
-
-RANGE_MARGIN = 0.8  # fraction of the maximum launch range flown to before firing [-]
-RESERVE_S = 10 * 60.0  # fuel kept for the way home [s]
-DASH_BURN = 2.5  # fuel burn at dash speed relative to cruise [-]
 
 
 @dataclass(frozen=True)
@@ -73,20 +71,26 @@ class Engagements:
         return len(self.shooter)
 
 
-_BBOX: dict[int, tuple[Zone, tuple[float, float, float, float]]] = {}
+BBOX_SAMPLES = 32  # points per side sampled to bound a zone in the frame (edges curve) [-]
+
+
+@lru_cache(maxsize=64)
+def _bbox_of_bounds(bounds: tuple[float, float, float, float]) -> tuple[float, ...]:
+    lon0, lat0, lon1, lat1 = bounds
+    lat = np.linspace(lat0, lat1, BBOX_SAMPLES)
+    lon = np.linspace(lon0, lon1, BBOX_SAMPLES)
+    xy = THEATRE.to_xy(*np.meshgrid(lat, lon, indexing="ij"))  # edges curve: sample all
+    box = (xy[..., 0].min(), xy[..., 1].min(), xy[..., 0].max(), xy[..., 1].max())
+    return tuple(float(v) for v in box)
 
 
 def frame_bbox(zone: Zone) -> tuple[float, float, float, float]:
-    """Bounding box (x0, y0, x1, y1) of a zone in the theatre frame [m], cached per zone."""
-    hit = _BBOX.get(id(zone))
-    if hit is None or hit[0] is not zone:
-        lon0, lat0, lon1, lat1 = zone.geometry.bounds
-        lat = np.linspace(lat0, lat1, 32)
-        lon = np.linspace(lon0, lon1, 32)
-        xy = THEATRE.to_xy(*np.meshgrid(lat, lon, indexing="ij"))  # edges curve: sample all
-        box = (xy[..., 0].min(), xy[..., 1].min(), xy[..., 0].max(), xy[..., 1].max())
-        hit = _BBOX[id(zone)] = (zone, tuple(float(v) for v in box))
-    return hit[1]
+    """Bounding box (x0, y0, x1, y1) of a zone in the theatre frame [m].
+
+    Cached by the zone's geographic bounds (a bounded cache: no `id()` keys that outlive
+    their zones in a process running many runs).
+    """
+    return _bbox_of_bounds(tuple(float(v) for v in zone.geometry.bounds))  # type: ignore[return-value]
 
 
 def weapon_choice(

@@ -15,6 +15,7 @@ import numpy as np
 
 from skyshield.decide.assess import NATO_ORDER, Assessment, assess_tracks
 from skyshield.decide.roe import NationRules, Reason, evaluate, velocity_xy
+from skyshield.doctrine import HORIZON_S
 from skyshield.model.library import ThreatClass
 from skyshield.picture.tracks import Tracks
 
@@ -113,7 +114,7 @@ def explain_pairs(rules: dict, a: Assessment, row: int, nations: np.ndarray,
 
 def explain_track(tracks: Tracks, t: float, track_number: int,
                   rules: dict[str, NationRules], forces: OwnForces,
-                  horizon_s: float = 20 * 60.0) -> Explanation:
+                  horizon_s: float = HORIZON_S) -> Explanation:
     """Explain, for every coalition aircraft, whether it may engage track `track_number` of
     the picture `tracks` at time `t`, and by which rule. Raises `KeyError` (with the track
     numbers present) if there is no such track. `skyshield.sim.inspect.explain_at` runs a

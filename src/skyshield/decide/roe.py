@@ -396,19 +396,17 @@ def _own_frame(iso3: str) -> shapely.Geometry:
     return borders().frame_geometry(iso3)
 
 
-_CITY_DISCS: dict[float, gz.Zone] = {}
-
-
 def city_discs(radius_km: float) -> gz.Zone | None:
     """Union of geodesic discs of `radius_km` around every city above `CITY_MIN_POPULATION`."""
-    if radius_km <= 0:
-        return None
-    if radius_km not in _CITY_DISCS:
-        cities = [p for p in library().places
-                  if p.kind == "city" and p.population > CITY_MIN_POPULATION]
-        discs = [gz.circle(p.lat, p.lon, radius_km, name=p.name) for p in cities]
-        _CITY_DISCS[radius_km] = gz.union(*discs, name=f"cities +{radius_km:g} km")
-    return _CITY_DISCS[radius_km]
+    return _city_discs(float(radius_km)) if radius_km > 0 else None
+
+
+@lru_cache(maxsize=16)  # bounded: a study sweeping the radius must not grow the process
+def _city_discs(radius_km: float) -> gz.Zone:
+    cities = [p for p in library().places
+              if p.kind == "city" and p.population > CITY_MIN_POPULATION]
+    discs = [gz.circle(p.lat, p.lon, radius_km, name=p.name) for p in cities]
+    return gz.union(*discs, name=f"cities +{radius_km:g} km")
 
 
 @lru_cache(maxsize=16)

@@ -1,7 +1,8 @@
 """A perfect picture: truth positions and velocities in, `Tracks` out (a what-if baseline).
 
-It lets `decide` be studied without tracking errors. The sim passes plain arrays (truth ids,
-positions, velocities, optional classes); this module never imports world truth classes.
+It lets `decide` be studied without tracking errors. It implements the `Picture` protocol:
+the sim hands it truth-fed `Plots` (truth id, position `z`, velocity `vel`, class `cls`);
+this module never imports world truth classes.
 Track numbers are its own, given in order of first appearance and never reused; the
 covariance is a nominal one given as parameters.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from skyshield.contracts import Plots
 from skyshield.picture.classify import UNKNOWN
 from skyshield.picture.tracks import Tracks
 
@@ -28,8 +30,28 @@ class PerfectPicture:
     numbers_: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # per known id
     t_init_: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per known id [s]
     next_number_: int = 1
+    last_: Tracks | None = None  # the picture of the last update
+    t_last_: float = 0.0
 
-    def update(
+    def update(self, plots: Plots, t: float) -> Tracks:
+        """Tracks for the targets of a truth-fed batch (`truth_id`, `z`, `vel`, `cls`)."""
+        vel = np.zeros_like(plots.z) if plots.vel is None else plots.vel
+        self.last_ = self.update_truth(plots.truth_id, plots.z, vel, t, cls=plots.cls)
+        self.t_last_ = float(t)
+        return self.last_
+
+    def picture(self, t: float) -> Tracks:
+        """The last picture, its positions carried forward at constant velocity to `t`."""
+        if self.last_ is None:
+            return Tracks.empty()
+        tr = self.last_
+        x = tr.x.copy()
+        x[:, :3] += x[:, 3:] * (t - self.t_last_)
+        return Tracks(number=tr.number.copy(), x=x, P=tr.P.copy(), cls=tr.cls.copy(),
+                      cls_conf=tr.cls_conf.copy(), t_init=tr.t_init.copy(),
+                      t_update=tr.t_update.copy(), confirmed=tr.confirmed.copy())
+
+    def update_truth(
         self,
         truth_ids: np.ndarray,
         xyz: np.ndarray,

@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 from scipy.spatial import cKDTree
 
+from skyshield.contracts import Plots
 from skyshield.picture.association import GNNWith2DAssignment
 from skyshield.picture.classify import SpeedAltitudeClassifier
 from skyshield.picture.filters import (
@@ -44,7 +45,6 @@ from skyshield.picture.filters import (
 from skyshield.picture.gating import MahalanobisGate, chi2_gate
 from skyshield.picture.management import MNManager, TrackTable
 from skyshield.picture.tracks import Tracks
-from skyshield.world.plots import Plots
 
 __all__ = ["Tracker", "TrackerConfig", "valid_plots"]
 

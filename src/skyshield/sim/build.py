@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skyshield.contracts import PatrolPlan
 from skyshield.decide.engage import WeaponTable
 from skyshield.geo.frame import THEATRE
 from skyshield.model.library import InterceptorType, ThreatClass, WeaponType, library
@@ -32,27 +33,12 @@ class Squad:
 
 
 @dataclass(frozen=True)
-class Stations:
-    """Patrol stations of all squadrons, as arrays."""
-
-    name: list[str]
-    squadron: np.ndarray  # squadron index [-]
-    center: np.ndarray  # (K,3) orbit centre, theatre frame, z = patrol altitude [m]
-    radius: np.ndarray  # orbit radius [m]
-    required: np.ndarray  # aircraft kept on station [-]
-    start_s: np.ndarray  # first time the station is manned [s]
-
-    def __len__(self) -> int:
-        return len(self.name)
-
-
-@dataclass(frozen=True)
 class Forces:
     """The coalition and Ukrainian forces of a run, ready to simulate."""
 
     squads: list[Squad]
     fleet: Fleet
-    stations: Stations
+    stations: PatrolPlan
     weapons: list[WeaponType]
     table: WeaponTable
     speed_ms: np.ndarray  # (W,) mean weapon fly-out speed [m/s]
@@ -134,7 +120,7 @@ def build_forces(scenario: Scenario) -> Forces:
     rank = np.arange(len(sq_of)) - first[sq_of]
     fleet.state[rank < np.array(alert)[sq_of]] = AircraftState.ALERT
 
-    stations = Stations(
+    stations = PatrolPlan(
         name=st_name,
         squadron=np.array(st_sq, np.int64),
         center=np.array(st_c, float).reshape(-1, 3),
@@ -168,8 +154,6 @@ def build_sites(scenario: Scenario) -> Sites:
         reload_s=np.array([a.reload_s for a in ads], float),
         active=np.array([a.active for a in ads], bool),
     )
-
-
 
 
 def build_radars(scenario: Scenario, type_rcs_m2: np.ndarray) -> RadarNet:
@@ -206,7 +190,7 @@ def keep_out_circles(sites: Sites, margin_km: float) -> np.ndarray:
     return np.c_[sites.pos[live, :2], sites.range_m[live] + margin_km * KM]
 
 
-def move_stations_clear(stations: Stations, circles: np.ndarray, clear_m: float = 1000.0
+def move_stations_clear(stations: PatrolPlan, circles: np.ndarray, clear_m: float = 1000.0
                         ) -> None:
     """Move patrol stations whose orbit would enter a keep-out circle radially out of it."""
     for cx, cy, r in circles:

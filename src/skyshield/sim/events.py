@@ -6,36 +6,12 @@ the end; the columns are those of `docs/contracts.md` ("The run folder").
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 import pandas as pd
 
+from skyshield.contracts import EventKind
 
-class EventKind(StrEnum):
-    """Kinds of events; the `value` column's meaning is given per kind."""
-
-    LAUNCH = "launch"  # a threat is launched
-    SCRAMBLE = "scramble"  # an aircraft leaves the ground (value: 1 alert, 0 patrol)
-    ON_STATION = "on_station"  # an aircraft reaches its patrol station
-    ASSIGN = "assign"  # an aircraft is assigned a track (value: time to intercept, s)
-    APPROVAL_REQUEST = "approval_request"  # national approval asked (value: delay, s)
-    APPROVAL = "approval"  # national approval given (value: delay incurred, s)
-    SHOT = "shot"  # a coalition weapon is released (value: cost, USD)
-    KILL = "kill"  # a coalition weapon destroyed a threat (value: threat cost, USD)
-    MISS = "miss"  # a coalition weapon missed
-    GBAD_SHOT = "gbad_shot"  # a Ukrainian site fired
-    GBAD_KILL = "gbad_kill"  # a Ukrainian site destroyed a threat (value: threat cost)
-    IMPACT = "impact"  # a threat reached its target
-    EXPIRED = "expired"  # a threat ran out of range
-    NATO_ENTRY = "nato_entry"  # a threat entered NATO airspace (detail: country)
-    NATO_EXIT = "nato_exit"  # a threat left NATO airspace (value: seconds inside)
-    UKR_ENTRY = "ukr_entry"  # a coalition aircraft entered Ukrainian airspace
-    UKR_EXIT = "ukr_exit"  # a coalition aircraft left Ukrainian airspace
-    FRATRICIDE_RISK = "fratricide_risk"  # an aircraft entered an active Ukrainian MEZ
-    BINGO = "bingo"  # an aircraft returns to base (detail: fuel or weapons)
-    LAND = "land"  # an aircraft landed
-    HOLD_FIRE = "hold_fire"  # a Ukrainian site held fire for a coalition aircraft
+__all__ = ["COLUMNS", "EventKind", "EventLog"]
 
 
 COLUMNS = (
@@ -62,6 +38,7 @@ class EventLog:
 
     def __init__(self) -> None:
         self._chunks: list[dict[str, np.ndarray]] = []
+        self._rank: list[float] = []  # order of each chunk among same-time events
 
     def add(
         self,
@@ -81,8 +58,14 @@ class EventLog:
         tlat: np.ndarray | float = np.nan,
         tlon: np.ndarray | float = np.nan,
         talt: np.ndarray | float = np.nan,
-    ) -> None:
-        """Append one event, or n events when any argument is an array of length n."""
+        rank: float | None = None,
+    ) -> int:
+        """Append one event, or n events when any argument is an array of length n.
+
+        Same-time events keep the order they were added in; `rank` (a value returned by an
+        earlier `add`, plus a fraction) places a chunk among them as if added then: an
+        approval given later is ordered by the request that caused it. Returns the rank.
+        """
         cols = {
             "t": t,
             "threat": threat,
@@ -100,11 +83,14 @@ class EventLog:
             "detail": detail,
         }
         n = max((np.size(v) for v in cols.values() if np.ndim(v) > 0), default=1)
+        r = float(len(self._chunks)) if rank is None else float(rank)
         if n == 0:
-            return
+            return int(r)
         chunk = {k: np.broadcast_to(np.asarray(v), (n,)) for k, v in cols.items()}
         chunk["kind"] = np.full(n, kind.value, dtype=object)
         self._chunks.append(chunk)
+        self._rank.append(r)
+        return int(r)
 
     def __len__(self) -> int:
         return sum(len(c["t"]) for c in self._chunks)
@@ -121,4 +107,6 @@ class EventLog:
             df[c] = df[c].astype(np.float64)
         for c in ("kind", "nation", "weapon", "detail"):
             df[c] = df[c].astype(str)
-        return df.sort_values("t", kind="stable").reset_index(drop=True)
+        rank = np.repeat(self._rank, [len(ch["t"]) for ch in self._chunks])
+        order = np.lexsort((rank, df["t"].to_numpy()))
+        return df.iloc[order].reset_index(drop=True)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from skyshield.decide.assess import HORIZON_S, rank_threats
+from skyshield.contracts import AircraftState
+from skyshield.decide.assess import rank_threats
 from skyshield.decide.explain import Explanation, OwnForces, explain_track
 from skyshield.decide.roe import required_horizon_s
+from skyshield.doctrine import HORIZON_S
 from skyshield.geo.frame import THEATRE
 from skyshield.model.scenario import Scenario
 from skyshield.sim.engine import Engine, EngineConfig
-from skyshield.world.aircraft import AircraftState
 
 
 def engine_at(scenario: Scenario, at_s: float, picture: str = "perfect") -> Engine:
@@ -40,4 +41,4 @@ def explain_at(scenario: Scenario, at_s: float, track_number: int,
     forces = OwnForces(fl.nation, lat, lon, [squadrons[int(k)] for k in fl.squadron],
                        [AircraftState(int(s)).name.lower() for s in fl.state])
     return explain_track(eng.tracks, at_s, track_number, eng.rules, forces,
-                         max(20 * 60.0, required_horizon_s(scenario)))
+                         max(HORIZON_S, required_horizon_s(scenario)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,44 +24,9 @@ from skyshield.sim.events import EventKind
 from skyshield.sim.metrics import compute_metrics
 
 if TYPE_CHECKING:
-    from skyshield.sim.engine import Engine
+    from skyshield.sim.record import RunRecord
 
 CLASS_NAMES = np.array([c.value for c in ThreatClass], dtype=object)
-
-
-@dataclass
-class Trajectories:
-    """Replay samples, appended in bulk every replay period."""
-
-    chunks: list[tuple[float, str, np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=list
-    )
-
-    def add(self, t: float, kind: str, ids: np.ndarray, xyz: np.ndarray, state: np.ndarray) -> None:
-        """Append the positions of objects `ids` at time `t`."""
-        if len(ids):
-            self.chunks.append((t, kind, ids.copy(), xyz.copy(), state.copy()))
-
-    def frame(self) -> pd.DataFrame:
-        """Columns t [s], kind, id, lat, lon [deg], alt [m], state (int8)."""
-        if not self.chunks:
-            return pd.DataFrame(
-                {"t": [], "kind": [], "id": [], "lat": [], "lon": [], "alt": [], "state": []}
-            )
-        n = [len(c[2]) for c in self.chunks]
-        xyz = np.concatenate([c[3] for c in self.chunks])
-        lat, lon, alt = THEATRE.to_lla(xyz)
-        return pd.DataFrame(
-            {
-                "t": np.repeat([c[0] for c in self.chunks], n),
-                "kind": np.repeat([c[1] for c in self.chunks], n),
-                "id": np.concatenate([c[2] for c in self.chunks]).astype(np.int64),
-                "lat": lat.astype(np.float32),
-                "lon": lon.astype(np.float32),
-                "alt": alt.astype(np.float32),
-                "state": np.concatenate([c[4] for c in self.chunks]).astype(np.int8),
-            }
-        )
 
 
 @dataclass
@@ -80,25 +45,24 @@ class RunResult:
     metrics: dict[str, Any]
 
     @classmethod
-    def from_engine(cls, eng: Engine, t_end: float, wall_s: float) -> RunResult:
-        """Collect the tables of a finished engine."""
-        events = eng.events.frame()
-        threats = _threat_table(eng, events, t_end)
-        aircraft = _aircraft_table(eng)
-        traj = eng.traj.frame()
-        cfg = {k: getattr(eng.config, k) for k in eng.config.__dataclass_fields__}
-        metrics = compute_metrics(eng.scenario, threats, aircraft, events, t_end, wall_s)
-        if eng.tracker is not None:
-            metrics["tracking"] = _tracking_metrics(eng)
+    def from_record(cls, rec: RunRecord) -> RunResult:
+        """The tables and metrics of a finished run, from its plain record alone."""
+        events = rec.events
+        t_end, wall_s = rec.duration_s, rec.wall_s
+        threats = _threat_table(rec, events, t_end)
+        aircraft = _aircraft_table(rec)
+        traj = rec.traj.frame()
+        metrics = compute_metrics(rec.scenario, threats, aircraft, events, t_end, wall_s)
+        if rec.measured:
+            metrics["tracking"] = _tracking_metrics(rec)
         metrics["run"] = {
-            "seed": eng.seed,
-            "picture": eng.config.picture,
-            "assign": eng.config.assign,
+            "seed": rec.seed,
+            "picture": rec.config["picture"],
+            "assign": rec.config["assign"],
             "version": skyshield.__version__,
         }
-        return cls(
-            eng.scenario, eng.seed, cfg, t_end, wall_s, events, threats, aircraft, traj, metrics
-        )
+        return cls(rec.scenario, rec.seed, dict(rec.config), t_end, wall_s, events, threats,
+                   aircraft, traj, metrics)
 
     def write(self, out: Path) -> Path:
         """Write the run folder (see docs/contracts.md); returns its path."""
@@ -137,7 +101,7 @@ def _json(x: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(x)}")
 
 
-def _tracking_metrics(eng: Engine, c: float = 10_000.0, p: float = 2.0) -> dict[str, Any]:
+def _tracking_metrics(eng: RunRecord, c: float = 10_000.0, p: float = 2.0) -> dict[str, Any]:
     """Tracking accuracy of the run's confirmed picture against truth, from the replay samples.
 
     Every `replay_dt` (10 s) the flying threats and the published confirmed tracks are compared
@@ -190,18 +154,18 @@ def _tracking_metrics(eng: Engine, c: float = 10_000.0, p: float = 2.0) -> dict[
         "never_detected": int(np.sum(~np.isfinite(m.first_detection))),
         "never_tracked": never,
         "plots": int(eng.n_plots),
-        "rejected_plots": int(sum(eng.tracker.rejected.values())),
+        "rejected_plots": int(eng.rejected_plots),
     }
 
 
-def _threat_table(eng: Engine, events: pd.DataFrame, t_end: float) -> pd.DataFrame:
+def _threat_table(eng: RunRecord, events: pd.DataFrame, t_end: float) -> pd.DataFrame:
     """One row per threat: what it was, where it went, how it ended."""
     from skyshield.world.threats import ThreatStatus
 
-    th, raid = eng.th, eng.raid
-    n = len(th)
+    th = eng.threats
+    n = len(th.id)
     type_names = eng.type_names
-    target_names = np.array(raid.target_names, dtype=object)
+    target_names = np.array(eng.target_names, dtype=object)
     status = th.status
     outcome = np.full(n, "flying", dtype=object)
     outcome[status == ThreatStatus.PENDING] = "not_launched"
@@ -234,7 +198,7 @@ def _threat_table(eng: Engine, events: pd.DataFrame, t_end: float) -> pd.DataFra
     inside_s = exits.reindex(idx).fillna(0.0).to_numpy()
     still = ~np.isnan(entry_t) & (exits.reindex(idx).isna().to_numpy())
     inside_s = np.where(still, inside_s + (np.nan_to_num(t_out, nan=t_end) - entry_t), inside_s)
-    lat0, lon0, _ = THEATRE.to_lla(th.wp[:, 0])
+    lat0, lon0, _ = THEATRE.to_lla(th.launch_xyz)
     return pd.DataFrame(
         {
             "id": th.id.astype(np.int64),
@@ -258,13 +222,13 @@ def _threat_table(eng: Engine, events: pd.DataFrame, t_end: float) -> pd.DataFra
     )
 
 
-def _aircraft_table(eng: Engine) -> pd.DataFrame:
+def _aircraft_table(eng: RunRecord) -> pd.DataFrame:
     """One row per coalition aircraft: its work and its exposure."""
-    fl, f = eng.fleet, eng.forces
+    fl, f, ex = eng.aircraft, eng, eng.exposure
     sq = fl.squadron
     return pd.DataFrame(
         {
-            "id": np.arange(len(fl)),
+            "id": np.arange(len(fl.nation)),
             "nation": fl.nation.astype(str),
             "squadron": [f.squads[k].name for k in sq],
             "type": [f.squads[k].ac_type.name for k in sq],
@@ -274,17 +238,17 @@ def _aircraft_table(eng: Engine) -> pd.DataFrame:
             "cost_per_hour_usd": [f.squads[k].ac_type.cost_per_hour_usd for k in sq],
             "shots": eng.shots_fired,
             "kills": eng.kills,
-            "max_depth_km": eng.depth_max / 1000.0,
+            "max_depth_km": ex.depth_max / 1000.0,
             "mean_depth_km": np.where(
-                eng.depth_n > 0, eng.depth_sum / np.maximum(eng.depth_n, 1), 0.0
+                ex.depth_n > 0, ex.depth_sum / np.maximum(ex.depth_n, 1), 0.0
             )
             / 1000.0,
-            "ukr_min": eng.ukr_monitor.time_inside / 60.0,
+            "ukr_min": eng.ukr_time_s / 60.0,
             "closest_blr_rus_km": np.where(
-                np.isfinite(eng.closest_blr_rus), eng.closest_blr_rus / 1000.0, np.nan
+                np.isfinite(ex.closest_blr_rus), ex.closest_blr_rus / 1000.0, np.nan
             ),
             "approvals": eng.approvals,
             "approval_delay_s": eng.approval_delay,
-            "mez_s": eng.risk_s,
+            "mez_s": ex.risk_s,
         }
     )

@@ -9,40 +9,21 @@ from the engine; this module only flies them and keeps the books.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 
-RESERVE_S = 10 * 60.0  # fuel reserve kept at bingo [s of cruise]
-DASH_BURN = 2.5  # fuel burn at dash speed relative to cruise [-]
+from skyshield.contracts import AIRBORNE, AircraftState
+from skyshield.doctrine import DASH_BURN, RESERVE_S
+
+__all__ = ["AIRBORNE", "RESERVE_S", "AircraftState", "Fleet", "keep_outside"]
 CLIMB_MS = 100.0  # climb and descent rate [m/s]
 LAND_RADIUS_M = 3000.0  # distance from base at which an aircraft lands [m]
 ORBIT_LEAD_RAD = 0.35  # how far ahead on the orbit circle an aircraft aims [rad]
 
 
-class AircraftState(IntEnum):
-    """Where an aircraft is in its sortie."""
-
-    READY = 0  # on the ground, available for a patrol launch
-    ALERT = 1  # on the ground on quick-reaction alert
-    SCRAMBLE = 2  # starting up; airborne when the timer runs out
-    TRANSIT = 3  # flying to its patrol station
-    PATROL = 4  # flying the station orbit
-    INTERCEPT = 5  # flying to intercept an assigned track
-    RTB = 6  # returning to base
-    TURNAROUND = 7  # on the ground, refuelling and rearming
-
-
 # plain ints for the hot path (an IntEnum attribute lookup costs a microsecond)
 READY, ALERT, SCRAMBLE, TRANSIT, PATROL, INTERCEPT, RTB, TURNAROUND = range(8)
 
-AIRBORNE = np.array(
-    [
-        s
-        in (AircraftState.TRANSIT, AircraftState.PATROL, AircraftState.INTERCEPT, AircraftState.RTB)
-        for s in AircraftState
-    ]
-)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from skyshield.world.plots import Plots
+from skyshield.contracts import Plots
 
 __all__ = [
     "EARTH_RADIUS",

@@ -14,17 +14,6 @@ import numpy as np
 
 
 @dataclass
-class WeaponSpec:
-    """Performance of one weapon type, in SI."""
-
-    name: str
-    speed_ms: float  # mean fly-out speed [m/s]
-    basket_m: float  # seeker acquisition radius around the aim point [m]
-    cost_usd: float  # notional cost per shot [USD]
-    pk: np.ndarray  # probability of kill per ThreatClass code [-]
-
-
-@dataclass
 class Shots:
     """Weapons in flight, as parallel arrays."""
 

@@ -3,6 +3,4 @@
 from skyshield.decide.assign.base import Assigner, Assignment, AssignmentProblem
 from skyshield.decide.assign.greedy import GreedyAssigner
 
-ASSIGNERS: dict[str, type[Assigner]] = {"greedy": GreedyAssigner}
-
-__all__ = ["ASSIGNERS", "Assigner", "Assignment", "AssignmentProblem", "GreedyAssigner"]
+__all__ = ["Assigner", "Assignment", "AssignmentProblem", "GreedyAssigner"]

@@ -1,0 +1,287 @@
+"""The decision core: tracks and own forces in, orders out. Simulation and server share it.
+
+`Decider.step(tracks, own_forces, t)` runs, in this order:
+
+1. **approvals**: verdicts of the `Approver` reached by `t` move engagements from pending
+   to approved or refused; pending ones older than the timeout expire;
+2. **patrol relief** (`relieve`): top up quick-reaction alert, launch relief to stations
+   before the aircraft there must go home;
+3. **plan** (`plan`): candidate tracks (inside a permitted area, not engaged, no weapon
+   in flight) against free shooters, through the injected assigner; new engagements ask
+   national approval where the rules say so;
+4. **steering and release** (`full`: every engagement, else only those about to
+   release): fly each engaged aircraft to the lead point of its track, fire when the
+   track is in range, the rules allow it and the engagement is approved.
+
+It reads tracks and own forces only (never truth), and holds the engagement book. The
+simulation calls the slow stages on their periods; a live caller may run all every call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from skyshield.contracts import (
+    AircraftState,
+    Engage,
+    Fire,
+    Orders,
+    OwnForces,
+    PatrolLaunch,
+    PatrolPlan,
+    Steer,
+)
+from skyshield.decide.approve import Approver, DelayApprover, Requests
+from skyshield.decide.assess import EntryCache
+from skyshield.decide.assign import Assigner, GreedyAssigner
+from skyshield.decide.book import Book, EngagementState
+from skyshield.decide.engage import Shooters, WeaponTable, near_permitted, plan, release_ok
+from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
+from skyshield.decide.roe import NationRules
+from skyshield.doctrine import HORIZON_S, RANGE_MARGIN, RESERVE_S
+from skyshield.geo.frame import THEATRE
+from skyshield.picture.tracks import Tracks
+
+__all__ = ["Decider", "DeciderConfig"]
+
+S = AircraftState
+_NONE = np.zeros(0, np.int64)
+
+
+@dataclass(frozen=True)
+class DeciderConfig:
+    """Timings of the decision core [s]."""
+
+    close_s: float = 20.0  # an engagement this close to release is handled every step
+    patrol_start_s: float = 300.0  # a planned patrol launch: start-up to airborne
+    relief_margin_s: float = 600.0  # relief leaves this long before it is needed
+    approval_timeout_s: float = np.inf  # a request unanswered this long expires
+
+
+class Decider:
+    """The engagement book and the policy that fills it (see the module docstring)."""
+
+    def __init__(
+        self,
+        rules: dict[str, NationRules],
+        table: WeaponTable,
+        n_aircraft: int,
+        *,
+        assigner: Assigner | None = None,
+        approver: Approver | None = None,
+        stations: PatrolPlan | None = None,
+        keep_out: np.ndarray | None = None,
+        horizon_s: float = HORIZON_S,
+        config: DeciderConfig | None = None,
+    ) -> None:
+        self.rules = rules
+        self.table = table
+        self.assigner = assigner if assigner is not None else GreedyAssigner()
+        self.approver = approver if approver is not None else DelayApprover()
+        self.stations = stations if stations is not None else PatrolPlan.empty()
+        self.keep_out = np.zeros((0, 3)) if keep_out is None else keep_out
+        self.config = config or DeciderConfig()
+        self.book = Book(n_aircraft)
+        self.entry = EntryCache(horizon_s)  # per decider: its memory lives with the run
+        self.next_request = 0
+
+    # ------------------------------------------------------------------ public
+    def step(
+        self,
+        tracks: Tracks,
+        own: OwnForces,
+        t: float,
+        *,
+        tracks_t: float | None = None,
+        plan: bool = True,
+        relieve: bool = True,
+        full: bool = True,
+    ) -> Orders:
+        """Orders for time `t` from the picture `tracks` (predicted to `tracks_t`, default `t`)
+        and the state of the own forces `own`."""
+        tt = t if tracks_t is None else tracks_t
+        state = own.state.copy()  # the forces' state as these orders will leave it
+        decisions, released = self._approvals(t)
+        gone = self.book.engaged & (state != S.INTERCEPT) & (state != S.SCRAMBLE)
+        self.book.end(np.flatnonzero(gone))  # the aircraft left the fight (bingo)
+        alert, patrol = self._relieve(own, state, t) if relieve else (_NONE, PatrolLaunch())
+        engage, requests = self._plan(tracks, own, state, t) if plan else (Engage(), None)
+        release, steer, fire = self._engagements(tracks, tt, own, state, t, full)
+        close = np.flatnonzero(self.book.engaged & self.book.close)
+        return Orders(t, alert=alert, patrol=patrol, engage=engage,
+                      release=np.concatenate([released, release]), steer=steer, fire=fire,
+                      close=close, requests=requests, decisions=decisions)
+
+    # -------------------------------------------------------------- approvals
+    def _approvals(self, t: float):  # noqa: ANN202 - (Decisions, released aircraft)
+        """Apply the verdicts reached by `t`; expire requests past the timeout."""
+        book = self.book
+        dec = self.approver.decisions(t)
+        released = [_NONE]
+        if len(dec):
+            ac, k = book.rows_of(dec.id)
+            yes = dec.approved[k]
+            book.state[ac[yes]] = EngagementState.APPROVED
+            book.ready_t[ac[yes]] = dec.t[k[yes]]
+            book.end(ac[~yes], EngagementState.REFUSED)
+            released.append(ac[~yes])
+        pend = book.pending()
+        old = pend[t - book.asked_t[pend] >= self.config.approval_timeout_s]
+        if len(old):
+            book.end(old, EngagementState.EXPIRED)
+            released.append(old)
+        return dec, np.concatenate(released)
+
+    # ----------------------------------------------------------------- relief
+    def _relieve(self, own: OwnForces, state: np.ndarray, t: float
+                 ) -> tuple[np.ndarray, PatrolLaunch]:
+        """Top up alert from ready aircraft; launch relief so each station stays manned."""
+        promoted = []
+        for k, want in enumerate(own.on_alert):
+            mine = own.squadron == k
+            short = want - int(np.sum(mine & (state == S.ALERT)))
+            if short > 0:
+                ready = np.flatnonzero(mine & (state == S.READY))[:short]
+                state[ready] = S.ALERT
+                promoted.append(ready)
+        alert = np.concatenate(promoted) if promoted else _NONE
+        st = self.stations
+        if not len(st):
+            return alert, PatrolLaunch()
+        manned = ((state == S.SCRAMBLE) | (state == S.TRANSIT) | (state == S.PATROL)
+                  | (state == S.INTERCEPT))
+        to_station = np.linalg.norm(own.station_center[:, :2] - own.base[:, :2], axis=1) / (
+            own.cruise_ms)
+        to_base = np.hypot(*(own.pos[:, :2] - own.base[:, :2]).T) / own.cruise_ms
+        # an aircraft no longer counts once it will need relief before a new one can arrive
+        staying = own.fuel_s > to_base + RESERVE_S + to_station + self.config.relief_margin_s
+        sent, where = [], []
+        for i in range(len(st)):  # stations are few (tens): a loop over them is fine
+            if t < st.start_s[i]:
+                continue
+            have = int(np.sum(manned & staying & (own.station == i)))
+            need = int(st.required[i]) - have
+            if need <= 0:
+                continue
+            pool = np.flatnonzero((own.squadron == st.squadron[i]) & (state == S.READY))[:need]
+            if len(pool):
+                state[pool] = S.SCRAMBLE
+                sent.append(pool)
+                where.append(np.full(len(pool), i))
+        if not sent:
+            return alert, PatrolLaunch()
+        ac = np.concatenate(sent)
+        return alert, PatrolLaunch(ac, np.concatenate(where),
+                                   np.full(len(ac), self.config.patrol_start_s))
+
+    # ------------------------------------------------------------------- plan
+    def _entry_p(self, tracks: Tracks, rows: np.ndarray, t: float):  # noqa: ANN202
+        """Trigger probabilities for picture rows `rows`, as `decide.engage.EntryP` wants."""
+
+        def entry_p(sub: np.ndarray, within_s: float, countries: tuple[str, ...]) -> np.ndarray:
+            return self.entry.p_entry(tracks, rows[sub], t, within_s, countries)
+
+        return entry_p
+
+    def _plan(self, tracks: Tracks, own: OwnForces, state: np.ndarray, t: float
+              ) -> tuple[Engage, Requests | None]:
+        """Assign free shooters to unengaged tracks; ask approval where the rules say so."""
+        book = self.book
+        near = np.flatnonzero(near_permitted(tracks.x, self.rules))
+        busy = np.union1d(book.track[book.track >= 0], own.in_flight_track)
+        free = ~np.isin(tracks.number[near], busy)
+        if not free.any():
+            return Engage(), None
+        has_rounds = own.rounds.sum(axis=1) > 0
+        idle = book.track < 0
+        airborne_free = idle & has_rounds & ((state == S.TRANSIT) | (state == S.PATROL))
+        alert = idle & has_rounds & (state == S.ALERT)
+        cand = np.flatnonzero(airborne_free | alert)
+        if not len(cand):
+            return Engage(), None
+        on_alert = state[cand] == S.ALERT
+        shooters = Shooters(
+            index=cand, nation=own.nation[cand], pos=own.pos[cand], speed=own.dash_ms[cand],
+            cruise=own.cruise_ms[cand],
+            delay=np.where(on_alert, own.alert_delay_s[cand], 0.0),
+            rounds=own.rounds[cand], fuel_s=own.fuel_s[cand], base=own.base[cand])
+        rows = near[free]
+        e = plan(tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.table,
+                 self.assigner, entry_p=self._entry_p(tracks, rows, t), keep_out=self.keep_out)
+        if not len(e):
+            return Engage(), None
+        ac = cand[e.shooter]
+        trk = tracks.number[rows[e.track]]
+        book.open(ac, trk, e.weapon)
+        lat, lon, _ = THEATRE.to_lla(e.aim)
+        delay = np.zeros(len(ac))
+        for nation, nr in self.rules.items():
+            m = own.nation[ac] == nation
+            if m.any():
+                delay[m] = nr.approval_delay(lat[m], lon[m])
+        book.ready_t[ac] = t + delay
+        scramble = state[ac] == S.ALERT
+        state[ac[scramble]] = S.SCRAMBLE
+        state[ac[~scramble]] = S.INTERCEPT
+        engage = Engage(ac, trk, e.weapon, e.aim, e.time, scramble,
+                        np.where(scramble, own.alert_delay_s[ac], 0.0))
+        need = delay > 0
+        if not need.any():
+            return engage, None
+        ids = np.arange(self.next_request, self.next_request + int(need.sum()), dtype=np.int64)
+        self.next_request += len(ids)
+        req = Requests(ids, ac[need], trk[need], own.nation[ac[need]], e.weapon[need],
+                       e.aim[need], t, delay[need])
+        self.approver.request(req)
+        book.ask(ac[need], ids, t, self.approver.expected_t(ids))
+        return engage, req
+
+    # ----------------------------------------------------------- engagements
+    def _engagements(self, tracks: Tracks, tracks_t: float, own: OwnForces,
+                     state: np.ndarray, t: float, full: bool
+                     ) -> tuple[np.ndarray, Steer, Fire]:
+        """Steer engaged aircraft to their lead points; fire where the release check passes."""
+        book, cfg = self.book, self.config
+        eng = np.flatnonzero(book.engaged)
+        if not full:
+            eng = eng[book.close[eng]]
+        if not len(eng):
+            return _NONE, Steer(), Fire()
+        numbers = tracks.number
+        order = np.argsort(numbers, kind="stable")
+        srt = numbers[order]
+        if len(srt):
+            pos = np.minimum(np.searchsorted(srt, book.track[eng]), len(srt) - 1)
+            found = srt[pos] == book.track[eng]
+        else:
+            pos, found = np.zeros(len(eng), np.int64), np.zeros(len(eng), bool)
+        lost = eng[~found]  # the track ended (destroyed or dropped): back to the station
+        book.end(lost)
+        eng, rows = eng[found], order[pos[found]]
+        flying = state[eng] == S.INTERCEPT
+        eng, rows = eng[flying], rows[flying]
+        if not len(eng):
+            return lost, Steer(), Fire()
+        x = tracks.x[rows].copy()
+        x[:, :3] += x[:, 3:] * (t - tracks_t)  # extrapolate the picture to now
+        table = self.table
+        w = book.weapon[eng]
+        p = own.pos[eng]
+        cos_a = aspect_cos(x[:, :2], x[:, 3:5], p[:, :2])
+        reach = RANGE_MARGIN * table.reach(w, cos_a)
+        tau = time_to_range(x[:, :2] - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
+        tau = np.where(np.isfinite(tau), tau, 0.0)
+        steer = Steer(eng, lead_point(x[:, :3], x[:, 3:6], tau))
+        book.close[eng] = (tau < cfg.close_s) & (book.ready_t[eng] < t + cfg.close_s)
+        ok = (book.state[eng] == EngagementState.APPROVED) & release_ok(
+            p, own.nation[eng], x, tracks.cls[rows], w, self.rules, table,
+            entry_p=self._entry_p(tracks, rows, t))
+        ok &= own.rounds[eng, w] > 0
+        if not ok.any():
+            return lost, steer, Fire()
+        a = eng[ok]
+        fire = Fire(a, book.track[a].copy(), w[ok], x[ok])
+        book.end(a)
+        return lost, steer, fire
