@@ -53,7 +53,7 @@ def wave(**kw) -> Wave:
     return Wave(**{**base, **kw})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(routing=st.sampled_from(ROUTINGS), launch=st.sampled_from(LAUNCHES),
        lat=st.floats(UKR_BOX[0], UKR_BOX[1]), lon=st.floats(UKR_BOX[2], UKR_BOX[3]),
        threat=st.sampled_from(["Shahed-136", "Kh-101"]), seed=st.integers(0, 2**16))

@@ -129,9 +129,10 @@ def threat_realism_columns(rec: Any, n: int, outcome: np.ndarray) -> dict[str, n
         d = deb.drop_duplicates("threat").set_index("threat").reindex(np.arange(n))
         out["debris_lat"] = d["debris_lat"].to_numpy(float)
         out["debris_lon"] = d["debris_lon"].to_numpy(float)
-        out["debris_country"] = d["debris_country"].fillna("").astype(str).to_numpy()
-        out["debris_near_population"] = d["debris_near_population"].fillna(False).astype(
-            bool).to_numpy()
+        c = d["debris_country"].astype(object).to_numpy()
+        out["debris_country"] = np.where(pd.isna(c), "", c).astype(str)
+        near = d["debris_near_population"].astype(object).to_numpy()
+        out["debris_near_population"] = np.where(pd.isna(near), False, near).astype(bool)
     cr = getattr(rec, "crossings", None)
     if cr is not None:
         inc = cr[cr["entered"] & cr["country"].isin(sorted(NATO))]
