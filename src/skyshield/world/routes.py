@@ -51,7 +51,7 @@ FloatArray = NDArray[np.float64]
 DEFAULT_FORBIDDEN = frozenset({"BLR", "MDA", "POL", "SVK", "HUN", "ROU"})
 BORDER_INSETS_M = (6 * KM, 9 * KM, 12 * KM)  # declared insets of border-following routes [m]
 DETOUR_INSET_M = 6 * KM  # inset of a detour around forbidden airspace [m]
-MIN_INSET_M = 250.0  # smallest inset tried next to an end point close to a border [m]
+APPROACH_M = 1.0  # approach points lie this much beyond the inset [m]
 SIMPLIFY = 0.25  # simplification tolerance as a share of the inset [-]
 QUAD_SEGS = 8  # buffer arc segments per quarter circle
 DRIFT_STEP_M = 20 * KM  # leg length of a drifting flight [m]
@@ -175,9 +175,9 @@ def _detour_leg(a: FloatArray, b: FloatArray, codes: frozenset[str], inset: floa
         return np.zeros((0, 2))
     da, db = (float(shapely.distance(shapely.Point(p), f)) for p in (a, b))
     d = inset
-    while d > MIN_INSET_M and d >= min(da, db):
-        d /= 2.0
-    if d >= min(da, db):  # an end point is (almost) on the border: nothing to keep out of
+    while d > 1.0 and d >= min(da, db):
+        d /= 2.0  # powers of two of the inset: a few cached buffers
+    if d >= min(da, db):  # an end point is on the border: nothing to keep out of
         return None
     g = _grown(codes, d)
     inside = shapely.intersection(leg, g)
@@ -201,6 +201,31 @@ def _detour_leg(a: FloatArray, b: FloatArray, codes: frozenset[str], inset: floa
     return np.concatenate(out) if out else np.zeros((0, 2))
 
 
+def _approach_points(pts: FloatArray, codes: frozenset[str], inset: float) -> FloatArray:
+    """Launch and target closer than the inset to a forbidden country get an approach point:
+    the nearest point at the inset, so the long legs keep the inset and only the last (or
+    first) few km come closer."""
+    f = forbidden_geometry(codes)
+    grown = _grown(codes, inset)
+    out = [pts]
+    for end in (0, len(pts) - 1):
+        p = shapely.Point(pts[end])
+        if shapely.contains(grown, p) and not shapely.contains(f, p):
+            q = shapely.get_coordinates(shapely.shortest_line(p, grown.boundary))[1]
+            u = q - pts[end]
+            q = q + APPROACH_M * u / max(float(np.hypot(*u)), 1e-9)
+            nxt = pts[1] if end == 0 else pts[-2]
+            if np.hypot(*(nxt - pts[end])) > np.hypot(*(q - pts[end])):
+                out.append((end, q))
+    if len(out) == 1:
+        return pts
+    res = pts
+    for end, q in sorted(out[1:], key=lambda e: -e[0]):
+        at = 1 if end == 0 else len(res) - 1
+        res = np.insert(res, at, q, axis=0)
+    return res
+
+
 def keep_out(pts: FloatArray, codes: frozenset[str], inset: float = DETOUR_INSET_M,
              fixed: Iterable[int] = ()) -> FloatArray:
     """The route with every leg that enters a forbidden country detoured around it.
@@ -215,6 +240,8 @@ def keep_out(pts: FloatArray, codes: frozenset[str], inset: float = DETOUR_INSET
         inside = shapely.contains_xy(f, pts[1:-1, 0], pts[1:-1, 1])
         if inside.any():
             pts = np.concatenate([pts[:1], pts[1:-1][~inside], pts[-1:]])
+    if not skip:
+        pts = _approach_points(pts, codes, inset)
     legs = shapely.linestrings(np.stack([pts[:-1], pts[1:]], axis=1))
     bad = np.flatnonzero(shapely.intersects(f, legs))  # prepared geometry first: fast
     bad = [int(i) for i in bad if int(i) not in skip]
@@ -224,6 +251,11 @@ def keep_out(pts: FloatArray, codes: frozenset[str], inset: float = DETOUR_INSET
     for i in range(len(pts) - 1):
         if i in bad:
             mid = _detour_leg(pts[i], pts[i + 1], codes, inset)
+            if mid is None and not skip:  # an interior end point on the border: drop it
+                ends = [j for j in (i, i + 1) if 0 < j < len(pts) - 1]
+                if ends:
+                    drop = min(ends, key=lambda j: shapely.distance(shapely.Point(pts[j]), f))
+                    return keep_out(np.delete(pts, drop, axis=0), codes, inset)
             if mid is not None and len(mid):
                 out.append(mid)
         out.append(pts[i + 1 : i + 2])
