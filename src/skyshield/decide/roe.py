@@ -57,6 +57,7 @@ from skyshield.model.library import ThreatClass, library
 from skyshield.model.population import near_population
 from skyshield.model.scenario import PredictedEntryTrigger, Rules, Scenario
 from skyshield.model.zones import build_zones
+from skyshield.units import MINUTE
 
 __all__ = [
     "CITY_MIN_POPULATION",
@@ -314,7 +315,7 @@ class NationRules:
         if not isinstance(trig, PredictedEntryTrigger):
             return None
         countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
-        return trig.within_min * 60.0, countries
+        return trig.within_min * MINUTE, countries
 
 
 @dataclass(frozen=True)
@@ -481,7 +482,7 @@ def compile_rules(
 def required_horizon_s(scenario: Scenario) -> float:
     """The longest ``predicted_entry`` window of any nation [s] (0 if none): the horizon
     `decide.assess.assess` needs so that every trigger is judged on its own window."""
-    return max((r.trigger.within_min * 60.0 for r in scenario.rules.values()
+    return max((r.trigger.within_min * MINUTE for r in scenario.rules.values()
                 if isinstance(r.trigger, PredictedEntryTrigger)), default=0.0)
 
 

@@ -21,7 +21,7 @@ from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass
 from skyshield.model.scenario import Scenario
 from skyshield.sim.events import EventKind
-from skyshield.sim.metrics import compute_metrics
+from skyshield.sim.metrics import compute_metrics, realism_metrics, threat_realism_columns
 from skyshield.units import KM
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ class RunResult:
     aircraft: pd.DataFrame
     trajectories: pd.DataFrame
     metrics: dict[str, Any]
+    crossings: pd.DataFrame | None = None  # one row per threat and country visit
+    munitions: pd.DataFrame | None = None  # one row per missed coalition weapon
 
     @classmethod
     def from_record(cls, rec: RunRecord) -> RunResult:
@@ -54,6 +56,7 @@ class RunResult:
         aircraft = _aircraft_table(rec)
         traj = rec.traj.frame()
         metrics = compute_metrics(rec.scenario, threats, aircraft, events, t_end, wall_s)
+        metrics.update(realism_metrics(rec.crossings, threats, rec.munitions, events))
         if rec.measured:
             metrics["tracking"] = _tracking_metrics(rec)
         metrics["run"] = {
@@ -63,7 +66,7 @@ class RunResult:
             "version": skyshield.__version__,
         }
         return cls(rec.scenario, rec.seed, dict(rec.config), t_end, wall_s, events, threats,
-                   aircraft, traj, metrics)
+                   aircraft, traj, metrics, rec.crossings, rec.munitions)
 
     def write(self, out: Path) -> Path:
         """Write the run folder (see docs/contracts.md); returns its path."""
@@ -73,6 +76,10 @@ class RunResult:
         self.threats.to_parquet(out / "threats.parquet", index=False)
         self.aircraft.to_parquet(out / "aircraft.parquet", index=False)
         self.trajectories.to_parquet(out / "trajectories.parquet", index=False)
+        if self.crossings is not None:
+            self.crossings.to_parquet(out / "crossings.parquet", index=False)
+        if self.munitions is not None:
+            self.munitions.to_parquet(out / "munitions.parquet", index=False)
         (out / "metrics.json").write_text(json.dumps(self.metrics, indent=2, default=_json))
         from skyshield.model.loader import dump_scenario
 
@@ -200,6 +207,10 @@ def _threat_table(eng: RunRecord, events: pd.DataFrame, t_end: float) -> pd.Data
     still = ~np.isnan(entry_t) & (exits.reindex(idx).isna().to_numpy())
     inside_s = np.where(still, inside_s + (np.nan_to_num(t_out, nan=t_end) - entry_t), inside_s)
     lat0, lon0, _ = THEATRE.to_lla(th.launch_xyz)
+    extra = threat_realism_columns(eng, n, outcome)
+    if extra.get("nato_country") is not None:  # exact, from the flown paths
+        nato_country, entry_t, inside_s = (extra.pop("nato_country"), extra.pop("t_nato_entry"),
+                                           extra.pop("nato_s"))
     return pd.DataFrame(
         {
             "id": th.id.astype(np.int64),
@@ -219,6 +230,7 @@ def _threat_table(eng: RunRecord, events: pd.DataFrame, t_end: float) -> pd.Data
             "t_nato_entry": entry_t,
             "nato_s": inside_s,
             "unit_cost_usd": eng.type_cost[th.type_idx],
+            **extra,
         }
     )
 
