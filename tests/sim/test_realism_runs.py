@@ -61,3 +61,22 @@ def test_a_baseline_without_coalition_runs():
     assert r.metrics["nations"] == {} and len(r.aircraft) == 0
     assert r.metrics["threats"]["outcomes"]["destroyed_coalition"] == 0
     assert "airspace" in r.metrics and "debris" in r.metrics
+
+
+def test_dilemma_comparison_and_its_report_section(galati_run, tmp_path):
+    from skyshield.report.html import airspace_html
+    from skyshield.report.scene import build_scene
+    from skyshield.sim.study import debris_dilemma
+
+    sc = parse_scenario(TEXT)
+    home, table = debris_dilemma(sc, 4, "perfect", galati_run.metrics, tmp_path)
+    assert list(table.columns) == ["engage over Ukraine", "own territory only"]
+    assert table.loc["coalition kills", "engage over Ukraine"] == (
+        galati_run.metrics["threats"]["outcomes"]["destroyed_coalition"])
+    assert table.loc["coalition kills", "own territory only"] == (
+        home["threats"]["outcomes"]["destroyed_coalition"])
+    page = airspace_html(tmp_path, galati_run.metrics)
+    assert 'id="dilemma"' in page and 'id="airspace"' in page and "Romania" in page
+    # a point launch area draws on the theatre scene
+    scene = build_scene(sc)
+    assert any("N" in p.name and "E" in p.name for p in scene.launch_areas)
