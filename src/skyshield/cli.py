@@ -149,6 +149,9 @@ def simulate(
     compare_policies: Annotated[bool, typer.Option(
         help="also fly the run under each deconfliction policy (3 more runs) and show what "
         "each costs in kills")] = False,
+    dilemma: Annotated[bool, typer.Option(
+        help="also fly the same raid with every nation engaging only over its own territory "
+        "(1 more run) and compare where the debris fell")] = False,
 ) -> None:
     """Fly a whole raid and print what the coalition achieved and risked.
 
@@ -196,6 +199,19 @@ def simulate(
             name = r["policy"] + (" (declared)" if r["declared"] else "")
             table.add_row(name, *(str(r[c]) for c in list(heads)[1:]))
         out.print(table)
+    if dilemma:
+        from skyshield.sim.study import debris_dilemma
+
+        with err.status("flying the raid again, engaging over own territory only"):
+            home, table = debris_dilemma(sc, seed, picture.value, result.metrics, out_dir)
+        t = Table(title="the debris dilemma: engage over Ukraine, or only over own territory "
+                  "(same raid, same seed)", title_justify="left")
+        t.add_column("")
+        for col in table.columns:
+            t.add_column(col, justify="right")
+        for name, row in table.iterrows():
+            t.add_row(str(name), *(str(v) for v in row))
+        out.print(t)
     out.print(f"run folder: [bold]{out_dir}[/bold]")
     if report:
         from skyshield.report.html import build_report

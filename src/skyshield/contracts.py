@@ -240,6 +240,15 @@ class Fire:
 
 
 @dataclass(frozen=True)
+class Held:
+    """Engagements whose release a pilot withheld under `hold_fire` (first time only)."""
+
+    aircraft: np.ndarray = field(default_factory=_i)
+    track: np.ndarray = field(default_factory=_i)
+    reason: np.ndarray = field(default_factory=_i)  # decide.roe.Reason code
+
+
+@dataclass(frozen=True)
 class Orders:
     """Everything one decide step asks of the forces, applied in this field order.
 
@@ -260,6 +269,7 @@ class Orders:
     close: np.ndarray = field(default_factory=_i)
     requests: object = None  # decide.approve.Requests made this step (None: none)
     decisions: object = None  # decide.approve.Decisions learnt this step (None: none)
+    held: Held = field(default_factory=Held)  # releases withheld under hold_fire
 
 
 class EventKind(StrEnum):
@@ -286,3 +296,4 @@ class EventKind(StrEnum):
     BINGO = "bingo"  # an aircraft returns to base (detail: fuel or weapons)
     LAND = "land"  # an aircraft landed
     HOLD_FIRE = "hold_fire"  # a Ukrainian site held fire for a coalition aircraft
+    PILOT_HOLD = "pilot_hold"  # a coalition pilot withheld a release (detail: hold_fire rule)

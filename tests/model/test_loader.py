@@ -56,7 +56,8 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, ln in enumerate(text.splitlines(), 1) if needle in ln)
 
 
-@pytest.mark.parametrize("name", ["western-night", "border-skim", "mass-raid"])
+@pytest.mark.parametrize("name", ["western-night", "border-skim", "mass-raid",
+                                  "debris-dilemma"])
 def test_builtin_scenarios_validate(name):
     s = load_scenario(name)
     assert isinstance(s, Scenario) and s.name == name
@@ -67,7 +68,8 @@ def test_builtin_scenarios_validate(name):
 
 
 def test_builtin_scenario_sizes():
-    assert builtin_scenarios() == ["border-skim", "mass-raid", "western-night"]
+    assert builtin_scenarios() == ["border-skim", "debris-dilemma", "mass-raid",
+                                   "western-night"]
     w = summarize(load_scenario("western-night"))
     assert 55 <= w.threats_by_class["drone"] <= 65 and w.threats_by_class["decoy"] > 0
     assert w.threats_by_class["cruise_missile"] == 12

@@ -7,11 +7,10 @@ import pytest
 
 from skyshield.geo import borders as gb
 from skyshield.geo import geodesy
-from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass, library
 from skyshield.model.loader import load_scenario
-from skyshield.model.scenario import Raid, TargetArea, Wave
-from skyshield.world.raid import ROUTINGS, border_chain, generate_raid
+from skyshield.model.scenario import Raid, Strays, TargetArea, Wave
+from skyshield.world.raid import ROUTINGS, Fate, generate_raid
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +18,9 @@ def western():
     return load_scenario("western-night")
 
 
-def with_waves(scenario, waves, areas=None):
-    raid = Raid(target_areas=areas or scenario.raid.target_areas, waves=waves)
+def with_waves(scenario, waves, areas=None, strays=False):
+    raid = Raid(target_areas=areas or scenario.raid.target_areas, waves=waves,
+                strays=Strays(enabled=strays))
     return scenario.model_copy(update={"raid": raid})
 
 
@@ -70,13 +70,17 @@ def test_counts_types_windows_and_targets_match_the_waves(western):
             d = geodesy.distance(lat[0], lon[0], la.lat, la.lon)
             assert d < 26e3
             tgt = lib.place(plan.target_names[th.target_idx[j]])
-            assert (lat[-1], lon[-1]) == pytest.approx((tgt.lat, tgt.lon), abs=1e-7)
+            if plan.fate[j] == Fate.TARGET:
+                assert (lat[-1], lon[-1]) == pytest.approx((tgt.lat, tgt.lon), abs=1e-7)
+            else:  # strays, decoys and turn-backs fly on past their range and expire
+                assert th.length[j] > th.range_m[j]
         if wave.routing != "mixed":
             flown = {ROUTINGS[r] for r in plan.routing[m]}
             assert flown <= {wave.routing, "direct"}  # direct only as a range fallback
     # Routes respect the range (a few may fall back to direct and still be too long).
     direct = plan.routing == ROUTINGS.index("direct")
-    assert (th.length[~direct] <= th.range_m[~direct]).all()
+    aimed = plan.fate == Fate.TARGET
+    assert (th.length[~direct & aimed] <= th.range_m[~direct & aimed]).all()
     # Cruise missiles dogleg: 3 to 5 turn points at least.
     cm = th.cls == ThreatClass.cruise_missile.code
     assert cm.any() and (th.n_wp[cm] - 2 >= 3).all()
@@ -86,11 +90,10 @@ def test_border_routes_skim_the_moldovan_and_romanian_borders(western):
     waves = [Wave(threat="Shahed-136", count=60, launch_area="Hvardiiske", window_min=(0, 30),
                   targets=["Lviv", "Ivano-Frankivsk", "Chernivtsi", "Uzhhorod", "Ternopil"],
                   routing="border")]
-    plan = generate_raid(with_waves(western, waves), np.random.default_rng(3))
+    sc = with_waves(western, waves)
+    plan = generate_raid(sc, np.random.default_rng(3))
     th = plan.threats
     assert (plan.routing == ROUTINGS.index("border")).all()
-    inside = crossed = 0
-    total = 0
     for i in range(len(plan)):
         lat, lon, _ = th.route_lla(i)
         tp_lat, tp_lon = lat[1:-1], lon[1:-1]
@@ -98,15 +101,10 @@ def test_border_routes_skim_the_moldovan_and_romanian_borders(western):
         d = np.minimum(gb.distance_to_border(tp_lat, tp_lon, "MDA"),
                        gb.distance_to_border(tp_lat, tp_lon, "ROU"))
         assert d.min() < 20e3  # passes within 20 km of the border
-        skim = d < 20e3
-        assert skim.mean() > 0.7  # most turn points skim it
-        c = gb.country_of(tp_lat, tp_lon)
-        inside += int((c == "UKR").sum())
-        total += c.size
+        assert (d < 20e3).mean() > 0.5  # most turn points skim it
+        # ...and never crosses it (the declared inset): no leg enters Moldova or Romania.
         frac, _ = gb.segment_entries(lat[:-1], lon[:-1], lat[1:], lon[1:], ["MDA", "ROU"])
-        crossed += bool(np.isfinite(frac).any())
-    assert inside / total > 0.9  # turn points a few km inside Ukraine...
-    assert 0 < crossed < len(plan)  # ...but navigation errors carry some across
+        assert not np.isfinite(frac).any()
     # The first border turn point is on the Odesa end (east of 29.5 E).
     lat, lon, _ = th.route_lla(0)
     assert lon[1] > 29.5
@@ -115,14 +113,17 @@ def test_border_routes_skim_the_moldovan_and_romanian_borders(western):
 def test_north_west_follows_belarus_border_into_volyn(western):
     waves = [Wave(threat="Shahed-136", count=30, launch_area="Bryansk", window_min=(0, 30),
                   targets=["Lutsk", "Kovel", "Lviv"], routing="north_west")]
-    plan = generate_raid(with_waves(western, waves), np.random.default_rng(4))
+    sc = with_waves(western, waves)
+    plan = generate_raid(sc, np.random.default_rng(4))
     th = plan.threats
     for i in range(len(plan)):
         lat, lon, _ = th.route_lla(i)
         d = gb.distance_to_border(lat[1:-1], lon[1:-1], "BLR")
         assert np.median(d) < 20e3
         assert lon[1] > 30.0  # enters the border at its eastern end
-        assert lon[-2] < 26.5 and lat[-2] > lat[-1]  # comes down from the north-west
+        assert lat[-2] > lat[-1]  # comes down from the north
+        frac, _ = gb.segment_entries(lat[:-1], lon[:-1], lat[1:], lon[1:], ["BLR", "POL"])
+        assert not np.isfinite(frac).any()
 
 
 def test_south_mixed_and_ballistic(western):
@@ -148,16 +149,6 @@ def test_south_mixed_and_ballistic(western):
     assert (th.n_wp[bal] == 2).all() and not th.interceptable[bal].any()
     assert (th.t_launch[bal] == 0.0).all()
     assert th.interceptable[~bal].all()
-
-
-def test_border_chains_lie_inside_ukraine():
-    for which, other in (("south", ("MDA", "ROU")), ("north", ("BLR",))):
-        c = border_chain(which)
-        lat, lon = THEATRE.from_xy(c.xy)
-        assert (gb.country_of(lat, lon) == "UKR").all()
-        d = np.min([gb.distance_to_border(lat, lon, o) for o in other], axis=0)
-        assert np.median(d) == pytest.approx(6e3, abs=2e3)
-        assert c.arc[-1] > 600e3
 
 
 def test_scenario_with_target_area_names(western):

@@ -39,6 +39,7 @@ class Book:
         # about to release: its aircraft is flown every tick (kept across engagements,
         # refreshed whenever the engagement is steered)
         self.close = np.zeros(n, bool)
+        self.held = np.zeros(n, np.int8)  # first hold-fire reason of the engagement, 0 none
 
     def __len__(self) -> int:
         return len(self.track)
@@ -54,6 +55,7 @@ class Book:
         self.weapon[ac] = weapon
         self.state[ac] = EngagementState.APPROVED
         self.request[ac] = -1
+        self.held[ac] = 0
 
     def ask(self, ac: np.ndarray, ids: np.ndarray, t: float, expected: np.ndarray) -> None:
         """Mark engagements `ac` pending on approval requests `ids`."""

@@ -27,6 +27,7 @@ from skyshield.contracts import (
     AircraftState,
     Engage,
     Fire,
+    Held,
     Orders,
     OwnForces,
     PatrolLaunch,
@@ -40,7 +41,7 @@ from skyshield.decide.assign.rolling import RollingPlanner
 from skyshield.decide.book import Book, EngagementState
 from skyshield.decide.engage import Shooters, WeaponTable, near_permitted, plan, release_ok
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
-from skyshield.decide.roe import NationRules
+from skyshield.decide.roe import NationRules, hold_fire_reasons
 from skyshield.doctrine import HORIZON_S, RANGE_MARGIN, RESERVE_S
 from skyshield.geo.frame import THEATRE
 from skyshield.picture.tracks import Tracks
@@ -109,11 +110,11 @@ class Decider:
         self.book.end(np.flatnonzero(gone))  # the aircraft left the fight (bingo)
         alert, patrol = self._relieve(own, state, t) if relieve else (_NONE, PatrolLaunch())
         engage, requests = self._plan(tracks, own, state, t) if plan else (Engage(), None)
-        release, steer, fire = self._engagements(tracks, tt, own, state, t, full)
+        release, steer, fire, held = self._engagements(tracks, tt, own, state, t, full)
         close = np.flatnonzero(self.book.engaged & self.book.close)
         return Orders(t, alert=alert, patrol=patrol, engage=engage,
                       release=np.concatenate([released, release]), steer=steer, fire=fire,
-                      close=close, requests=requests, decisions=decisions)
+                      close=close, requests=requests, decisions=decisions, held=held)
 
     # -------------------------------------------------------------- approvals
     def _approvals(self, t: float):  # noqa: ANN202 - (Decisions, released aircraft)
@@ -269,14 +270,14 @@ class Decider:
     # ----------------------------------------------------------- engagements
     def _engagements(self, tracks: Tracks, tracks_t: float, own: OwnForces,
                      state: np.ndarray, t: float, full: bool
-                     ) -> tuple[np.ndarray, Steer, Fire]:
+                     ) -> tuple[np.ndarray, Steer, Fire, Held]:
         """Steer engaged aircraft to their lead points; fire where the release check passes."""
         book, cfg = self.book, self.config
         eng = np.flatnonzero(book.engaged)
         if not full:
             eng = eng[book.close[eng]]
         if not len(eng):
-            return _NONE, Steer(), Fire()
+            return _NONE, Steer(), Fire(), Held()
         numbers = tracks.number
         order = np.argsort(numbers, kind="stable")
         srt = numbers[order]
@@ -291,7 +292,7 @@ class Decider:
         flying = state[eng] == S.INTERCEPT
         eng, rows = eng[flying], rows[flying]
         if not len(eng):
-            return lost, Steer(), Fire()
+            return lost, Steer(), Fire(), Held()
         x = tracks.x[rows].copy()
         x[:, :3] += x[:, 3:] * (t - tracks_t)  # extrapolate the picture to now
         table = self.table
@@ -307,9 +308,18 @@ class Decider:
             p, own.nation[eng], x, tracks.cls[rows], w, self.rules, table,
             entry_p=self._entry_p(tracks, rows, t))
         ok &= own.rounds[eng, w] > 0
+        # hold fire (debris over own towns, a threat leaving on its own): judged on the track
+        hold = np.zeros(len(eng), np.int8)
+        if ok.any():
+            hold[ok] = hold_fire_reasons(self.rules, own.nation[eng[ok]], x[ok],
+                                         tracks.cls[rows[ok]])
+        first = ok & (hold > 0) & (book.held[eng] == 0)
+        book.held[eng[first]] = hold[first]
+        held = Held(eng[first], book.track[eng[first]].copy(), hold[first].astype(np.int64))
+        ok &= hold == 0
         if not ok.any():
-            return lost, steer, Fire()
+            return lost, steer, Fire(), held
         a = eng[ok]
         fire = Fire(a, book.track[a].copy(), w[ok], x[ok])
         book.end(a)
-        return lost, steer, fire
+        return lost, steer, fire, held

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from skyshield.decide.assess import NATO_ORDER, Assessment, assess_tracks
-from skyshield.decide.roe import NationRules, Reason, evaluate
+from skyshield.decide.roe import NationRules, Reason, evaluate, velocity_xy
 from skyshield.doctrine import HORIZON_S
 from skyshield.model.library import ThreatClass
 from skyshield.picture.tracks import Tracks
@@ -147,6 +147,7 @@ def explain_track(tracks: Tracks, t: float, track_number: int,
     ]
     if ttb:
         summary.append(f"time to NATO borders: {ttb}")
+    summary += _hold_fire_lines(rules, a, i)
     for nation, nr in rules.items():
         p = nr.trigger_p(a)
         if p is not None:
@@ -154,3 +155,35 @@ def explain_track(tracks: Tracks, t: float, track_number: int,
             summary.append(f"{nation} trigger: p(in {trig.airspace} airspace within "
                            f"{trig.within_min:g} min) = {p[i]:.2f} (needs {trig.probability:g})")
     return Explanation(int(track_number), float(at_s), summary, rows)
+
+
+def _hold_fire_lines(rules: dict[str, NationRules], a: Assessment, i: int) -> list[str]:
+    """Where the debris of a kill now would fall, and whether a nation leaving rule bites,
+    for the nations that declare ``hold_fire``."""
+    from skyshield.geo import fallout
+    from skyshield.geo.borders import country_of
+    from skyshield.geo.frame import THEATRE
+    from skyshield.model.population import populated_places
+
+    if not any(nr.rules.hold_fire.city_km > 0 or nr.rules.hold_fire.leaving_within_s > 0
+               for nr in rules.values()):
+        return []
+    v = velocity_xy(a.speed[i : i + 1], a.heading_deg[i : i + 1])
+    warhead = int(a.cls[i]) != ThreatClass.decoy.code
+    xy = THEATRE.to_xy(a.lat[i], a.lon[i])[None] + fallout.throw(v, a.alt[i : i + 1],
+                                                                    np.array([warhead]))
+    flat, flon = THEATRE.from_xy(xy)
+    d, k = populated_places().nearest(flat, flon)
+    pp = populated_places()
+    where = str(country_of(flat[0], flon[0])) or "no country"
+    out = [f"debris if killed now: {flat[0]:.3f}, {flon[0]:.3f} over {where}, "
+           f"{d[0] / 1000:.1f} km from {pp.name[k[0]]}"]
+    for nation, nr in rules.items():
+        hf = nr.rules.hold_fire
+        code = int(nr.hold_fire(a.lat[i : i + 1], a.lon[i : i + 1], a.alt[i : i + 1],
+                                a.cls[i : i + 1], v)[0])
+        if hf.city_km > 0 or hf.leaving_within_s > 0:
+            verdict = Reason(code).text if code else "no hold-fire rule applies"
+            out.append(f"{nation} hold fire (city {hf.city_km:g} km, leaving "
+                       f"{hf.leaving_within_s:g} s): {verdict}")
+    return out

@@ -25,7 +25,13 @@ The rules, in the order they are judged (the first that fails is the reason):
    the nation's own (or any NATO) airspace within ``within_min`` is below ``probability``
    (from `decide.assess`; a track already inside counts as 1). Without an assessment only
    tracks already inside that airspace meet it.
-9. ``SHOOTER_OUTSIDE_PERMITTED`` - the shooter is outside the nation's permitted area
+9. ``HOLD_FIRE_DEBRIS`` - ``hold_fire.city_km``: the debris predicted from the track (its
+   position, altitude and velocity, `geo.fallout`) falls on the nation's own territory
+   within ``city_km`` of a populated place (`model.population`). Judged only when the
+   track's motion is known (an assessment, or a velocity at release).
+10. ``HOLD_FIRE_LEAVING`` - ``hold_fire.leaving_within_s``: the track is in own airspace and
+   its straight-line prediction leaves it within that time: it is leaving on its own.
+11. ``SHOOTER_OUTSIDE_PERMITTED`` - the shooter is outside the nation's permitted area
    (where its targets may be: rules 3-6 applied to the shooter's position).
 
 An allowed pair is ``ALLOWED_OWN_AIRSPACE`` (target over the nation's own territory:
@@ -43,9 +49,12 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from skyshield.geo import fallout
 from skyshield.geo import zones as gz
-from skyshield.geo.borders import NATO
+from skyshield.geo.borders import NATO, borders
+from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass, library
+from skyshield.model.population import near_population
 from skyshield.model.scenario import PredictedEntryTrigger, Rules, Scenario
 from skyshield.model.zones import build_zones
 from skyshield.units import MINUTE
@@ -58,7 +67,9 @@ __all__ = [
     "Reason",
     "compile_rules",
     "evaluate",
+    "hold_fire_reasons",
     "required_horizon_s",
+    "velocity_xy",
 ]
 
 N_CLASSES = len(ThreatClass)
@@ -80,6 +91,8 @@ class Reason(IntEnum):
     NEAR_CITY = 8
     TRIGGER_NOT_MET = 9
     SHOOTER_OUTSIDE_PERMITTED = 10
+    HOLD_FIRE_DEBRIS = 11
+    HOLD_FIRE_LEAVING = 12
 
     @property
     def allowed(self) -> bool:
@@ -109,13 +122,24 @@ _TEXT = {
     Reason.NEAR_CITY: "refused: target too close to a city centre (debris)",
     Reason.TRIGGER_NOT_MET: "refused: not predicted to enter the protected airspace",
     Reason.SHOOTER_OUTSIDE_PERMITTED: "refused: shooter outside its permitted area",
+    Reason.HOLD_FIRE_DEBRIS: "refused: hold fire, debris would fall on own soil near population",
+    Reason.HOLD_FIRE_LEAVING: "refused: hold fire, target leaving own airspace on its own",
 }
 #: Refusals in the order they are judged (the first that fails is the reason).
 ORDER = (
     Reason.CLASS_NOT_ELIGIBLE, Reason.BELOW_ALTITUDE_FLOOR, Reason.EXCLUDED_ZONE,
     Reason.OUTSIDE_ENGAGEMENT_ZONE, Reason.TOO_DEEP, Reason.NO_UKRAINIAN_CONSENT,
-    Reason.NEAR_CITY, Reason.TRIGGER_NOT_MET, Reason.SHOOTER_OUTSIDE_PERMITTED,
+    Reason.NEAR_CITY, Reason.TRIGGER_NOT_MET, Reason.HOLD_FIRE_DEBRIS,
+    Reason.HOLD_FIRE_LEAVING, Reason.SHOOTER_OUTSIDE_PERMITTED,
 )
+HOLD_FIRE = (Reason.HOLD_FIRE_DEBRIS, Reason.HOLD_FIRE_LEAVING)
+
+
+def velocity_xy(speed: np.ndarray, heading_deg: np.ndarray) -> np.ndarray:
+    """Frame velocity (N,2) [m/s] from ground speed and course clockwise from frame north."""
+    h = np.radians(np.asarray(heading_deg, float))
+    v = np.asarray(speed, float)
+    return np.stack([v * np.sin(h), v * np.cos(h)], axis=-1)
 
 
 def _empty(name: str) -> gz.Zone:
@@ -147,12 +171,14 @@ class NationRules:
 
     # ----------------------------------------------------------------- per track
     def target_reasons(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray,
-                       cls: np.ndarray, p_entry: np.ndarray | None = None
+                       cls: np.ndarray, p_entry: np.ndarray | None = None,
+                       vel_xy: np.ndarray | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each track: the first failing target rule (`Reason` code, or
         ALLOWED_OWN_AIRSPACE / ALLOWED_IN_ZONE), the bitmask of every failing rule, and
         whether it is over own airspace. ``p_entry (N,)`` is this nation's trigger
-        probability (`trigger_p`); None means no assessment."""
+        probability (`trigger_p`); None means no assessment. ``vel_xy (N,2)`` is the
+        tracks' frame velocity [m/s], needed by the hold-fire rules (None: not judged)."""
         lat, lon = np.asarray(lat, float), np.asarray(lon, float)
         alt, cls = np.asarray(alt, float), np.asarray(cls, np.int64)
         n = lat.shape[0]
@@ -170,6 +196,9 @@ class NationRules:
             Reason.NEAR_CITY: _contains(self.near_city, lat, lon),
             Reason.TRIGGER_NOT_MET: ~self.trigger_met(lat, lon, p_entry),
         }
+        hold = self.hold_fire(lat, lon, alt, cls, vel_xy)
+        for reason in HOLD_FIRE:
+            fails[reason] = hold == int(reason)
         failed = np.zeros(n, np.int32)
         first = np.where(in_own, Reason.ALLOWED_OWN_AIRSPACE, Reason.ALLOWED_IN_ZONE).astype(
             np.int8)
@@ -196,6 +225,45 @@ class NationRules:
         p = np.nan_to_num(np.asarray(p_entry, float), nan=0.0)
         return inside | (p >= trig.probability - 1e-12)
 
+    def hold_fire(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, cls: np.ndarray,
+                  vel_xy: np.ndarray | None) -> np.ndarray:
+        """Per track: ``HOLD_FIRE_DEBRIS`` or ``HOLD_FIRE_LEAVING`` (int) if the pilot holds
+        fire under ``hold_fire``, else 0. Predicted from the track only (position, altitude,
+        velocity): the mean debris point (`geo.fallout.throw`, a warhead unless a decoy) on
+        own territory within ``city_km`` of a populated place; or, in own airspace, the
+        straight-line path over ``leaving_within_s`` leaving it."""
+        lat = np.asarray(lat, float).reshape(-1)
+        out = np.zeros(lat.shape[0], np.int8)
+        hf = self.rules.hold_fire
+        if vel_xy is None or lat.shape[0] == 0 or (hf.city_km <= 0 and hf.leaving_within_s <= 0):
+            return out
+        lon = np.asarray(lon, float).reshape(-1)
+        v = np.asarray(vel_xy, float).reshape(-1, 2)
+        xy = THEATRE.to_xy(lat, lon)
+        if hf.city_km > 0:
+            warhead = np.asarray(cls, np.int64) != ThreatClass.decoy.code
+            fall = xy + fallout.throw(v, np.asarray(alt, float), warhead)
+            flat, flon = THEATRE.from_xy(fall)
+            on_own = _contains(self.own, flat, flon)
+            near = np.zeros_like(on_own)
+            if on_own.any():
+                near[on_own] = near_population(flat[on_own], flon[on_own], hf.city_km)
+            out[on_own & near] = int(Reason.HOLD_FIRE_DEBRIS)
+        if hf.leaving_within_s > 0:
+            inside = _contains(self.own, lat, lon) & (out == 0)
+            if inside.any():
+                idx = np.flatnonzero(inside)
+                seg = shapely.linestrings(np.stack(
+                    [xy[idx], xy[idx] + v[idx] * hf.leaving_within_s], axis=1))
+                leaves = ~shapely.contains(_own_frame(self.own_iso), seg)
+                out[idx[leaves]] = int(Reason.HOLD_FIRE_LEAVING)
+        return out
+
+    @property
+    def own_iso(self) -> str:
+        """ISO3 of the airspace this nation's rules call its own (the host's for an ally)."""
+        return self.own.name if len(self.own.name) == 3 else self.nation
+
     def trigger_p(self, assessment: object) -> np.ndarray | None:
         """This nation's trigger probability for every row of an `Assessment` (None under
         ``any_in_zone``): p(in own / any NATO airspace within ``within_min``)."""
@@ -205,12 +273,14 @@ class NationRules:
         return assessment.p_entry(*question)  # type: ignore[attr-defined]
 
     def target_ok(self, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray, cls: np.ndarray,
-                  p_entry: np.ndarray | None = None) -> np.ndarray:
+                  p_entry: np.ndarray | None = None, vel_xy: np.ndarray | None = None
+                  ) -> np.ndarray:
         """Mask of targets this nation may engage where they are now (every target rule).
 
         Under a ``predicted_entry`` trigger pass ``p_entry = nr.trigger_p(assessment)``
         (rows matching the targets); without it only targets already inside the
-        protected airspace meet the trigger."""
+        protected airspace meet the trigger. With ``vel_xy`` (N,2) [m/s] the hold-fire
+        rules are judged too (at release)."""
         lat, lon = np.asarray(lat, float), np.asarray(lon, float)
         ok = self.classes[np.asarray(cls, np.int64)] & (np.asarray(alt, float)
                                                         >= self.rules.altitude_floor_m)
@@ -222,6 +292,10 @@ class NationRules:
             idx = np.flatnonzero(ok)
             p = None if p_entry is None else np.asarray(p_entry, float)[idx]
             ok[idx] = self.trigger_met(lat[idx], lon[idx], p)
+        if ok.any() and vel_xy is not None:
+            idx = np.flatnonzero(ok)
+            ok[idx] = self.hold_fire(lat[idx], lon[idx], np.asarray(alt, float)[idx],
+                                     np.asarray(cls)[idx], np.asarray(vel_xy)[idx]) == 0
         return ok
 
     def shooter_ok(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -289,7 +363,9 @@ def evaluate(
             continue
         cols = np.flatnonzero(nat == nation)
         p = nr.trigger_p(assessment) if assessment is not None else None
-        first, bits, in_own = nr.target_reasons(lat, lon, alt, cls, p)
+        vel = (velocity_xy(assessment.speed, assessment.heading_deg)  # type: ignore[attr-defined]
+               if assessment is not None and hasattr(assessment, "heading_deg") else None)
+        first, bits, in_own = nr.target_reasons(lat, lon, alt, cls, p, vel)
         s_ok = nr.shooter_ok(slat[cols], slon[cols])  # (S_n,)
         f = np.where(s_ok[None, :], first[:, None],
                      np.where(first[:, None] <= Reason.ALLOWED_IN_ZONE,
@@ -315,6 +391,12 @@ def _nato_zone() -> gz.Zone:
     return _NATO_ZONE[0]
 
 
+@lru_cache(maxsize=16)
+def _own_frame(iso3: str) -> shapely.Geometry:
+    """A country's polygon in the theatre frame (prepared), for straight-line predictions."""
+    return borders().frame_geometry(iso3)
+
+
 def city_discs(radius_km: float) -> gz.Zone | None:
     """Union of geodesic discs of `radius_km` around every city above `CITY_MIN_POPULATION`."""
     return _city_discs(float(radius_km)) if radius_km > 0 else None
@@ -334,10 +416,11 @@ def _depth_zone(km: float) -> gz.Zone | None:
 
 
 def compile_nation(nation: str, rules: Rules, zones: dict[str, gz.Zone],
-                   depth_cache: dict[float, gz.Zone | None] | None = None) -> NationRules:
+                   depth_cache: dict[float, gz.Zone | None] | None = None,
+                   airspace: str | None = None) -> NationRules:
     """Compile one nation's rules against built zones (names not in `zones` are skipped;
-    ``__own__`` is the nation's airspace)."""
-    own = gz.country(nation)
+    ``__own__`` is the nation's airspace: `airspace`, the host's for an ally)."""
+    own = gz.country(airspace or nation)
     named = {**zones, OWN: own}
     ukraine = gz.country("UKR")
     engage_list = [named[z] for z in rules.engagement_zones if z in named]
@@ -382,14 +465,17 @@ def compile_rules(
     """Compile every coalition nation's rules against the scenario's zones.
 
     A coalition member without rules may engage only over its own airspace (``__own__``).
+    An ally beyond the neighbours defends its host's airspace (`Nation.host`) under its own
+    rules or, with ``rules_from: host``, the host's.
     """
     zones = build_zones(scenario) if zones is None else zones
     depth_cache: dict[float, gz.Zone | None] = {}
     out: dict[str, NationRules] = {}
     for member in scenario.coalition:
         nation = member.nation
-        rules = scenario.rules.get(nation) or Rules(engagement_zones=[OWN])
-        out[nation] = compile_nation(nation, rules, zones, depth_cache)
+        src = member.host if member.rules_from == "host" and member.host else nation
+        rules = scenario.rules.get(src) or Rules(engagement_zones=[OWN])
+        out[nation] = compile_nation(nation, rules, zones, depth_cache, member.airspace)
     return out
 
 
@@ -398,3 +484,22 @@ def required_horizon_s(scenario: Scenario) -> float:
     `decide.assess.assess` needs so that every trigger is judged on its own window."""
     return max((r.trigger.within_min * MINUTE for r in scenario.rules.values()
                 if isinstance(r.trigger, PredictedEntryTrigger)), default=0.0)
+
+
+def hold_fire_reasons(rules: dict[str, NationRules], shooter_nation: np.ndarray,
+                      target_x: np.ndarray, target_cls: np.ndarray) -> np.ndarray:
+    """Per engagement: the `HOLD_FIRE` reason code its nation's ``hold_fire`` would give now
+    (0: none), from the aimed track's state ``target_x (K,6)`` (frame position, velocity)."""
+    out = np.zeros(len(target_x), np.int8)
+    if not len(target_x):
+        return out
+    lat, lon, alt = THEATRE.to_lla(np.asarray(target_x, float)[:, :3])
+    nat = np.asarray(shooter_nation).astype(str)
+    for nation in np.unique(nat):
+        nr = rules.get(str(nation))
+        if nr is None:
+            continue
+        m = nat == nation
+        out[m] = nr.hold_fire(lat[m], lon[m], alt[m], np.asarray(target_cls)[m],
+                              np.asarray(target_x, float)[m, 3:5])
+    return out

@@ -98,6 +98,8 @@ class ThreatType:
     unit_cost_usd: float
     interceptable: bool  # by fighters
     source: str
+    nav_loss: float = 0.0  # probability of navigation loss per threat (`strays.csv`) [-]
+    nav_loss_source: str = ""
 
     @property
     def speed_ms(self) -> float:
@@ -312,7 +314,8 @@ def _load(v: str) -> dict[str, int]:
     return out
 
 
-def _threat(r: dict[str, str]) -> ThreatType:
+def _threat(r: dict[str, str], strays: dict[str, dict[str, str]]) -> ThreatType:
+    nav = strays.get(r["name"], {})
     return ThreatType(
         name=r["name"], aliases=_aliases(r["aliases"]), cls=ThreatClass(r["cls"]),
         speed_kmh=_f(r["speed_kmh"]), max_kmh=_f(r["max_kmh"], _f(r["speed_kmh"])),
@@ -320,6 +323,7 @@ def _threat(r: dict[str, str]) -> ThreatType:
         alt_cruise_m=_f(r["alt_cruise_m"]), range_km=_f(r["range_km"]),
         rcs_class=r["rcs_class"], rcs_m2=_f(r["rcs_m2"]), unit_cost_usd=_f(r["unit_cost_usd"]),
         interceptable=r["interceptable"] == "yes", source=r["source"],
+        nav_loss=_f(nav.get("nav_loss", "")), nav_loss_source=nav.get("source", ""),
     )
 
 
@@ -362,8 +366,9 @@ def _place(r: dict[str, str]) -> Place:
 def library() -> Library:
     """The reference library, read once from the package data."""
     rows = _rows("platforms.csv")
+    strays = {r["threat"]: r for r in _rows("strays.csv")}
     return Library(
-        threats=Catalogue("threat", (_threat(r) for r in rows if r["side"] == "threat")),
+        threats=Catalogue("threat", (_threat(r, strays) for r in rows if r["side"] == "threat")),
         interceptors=Catalogue(
             "interceptor", (_interceptor(r) for r in rows if r["side"] == "interceptor")
         ),

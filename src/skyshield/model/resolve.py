@@ -68,7 +68,7 @@ class ResolvedSquadron:
 class ResolvedWave:
     wave: Wave
     threat: ThreatType
-    launch: Place
+    launch: Place | None  # the library launch area; None for a point or polygon
     targets: list[Place]
 
 
@@ -93,6 +93,8 @@ def resolve(scenario: Scenario) -> Resolved:
                 base=lib.place(sq.base), loadout=load,
                 weapons={w: lib.weapon(w) for w in load},
             ))
-    waves = [ResolvedWave(wave=w, threat=lib.threat(w.threat), launch=lib.place(w.launch_area),
+    waves = [ResolvedWave(wave=w, threat=lib.threat(w.threat),
+                          launch=lib.place(w.launch_area) if isinstance(w.launch_area, str)
+                          else None,
                           targets=wave_targets(scenario, w)) for w in scenario.raid.waves]
     return Resolved(scenario=scenario, squadrons=squadrons, waves=waves)

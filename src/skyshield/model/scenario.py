@@ -28,6 +28,11 @@ from skyshield.units import KM, MINUTE
 
 ISO3 = Literal["UKR", "POL", "SVK", "HUN", "ROU", "MDA", "BLR", "RUS"]
 CoalitionNation = Literal["POL", "SVK", "HUN", "ROU", "MDA"]
+# Allies beyond the neighbours: they fly from a host nation's base (`Nation.host`).
+AlliedNation = Literal["NLD", "DEU", "ITA", "FRA", "GBR", "USA", "ESP", "SWE", "NOR", "DNK",
+                       "BEL", "CZE", "CAN", "PRT", "FIN", "TUR", "GRC", "BGR", "LTU", "LVA",
+                       "EST", "HRV", "SVN", "ALB", "MNE", "MKD", "LUX", "ISL"]
+ForceNation = CoalitionNation | AlliedNation
 ThreatClassName = Literal["drone", "decoy", "cruise_missile", "ballistic", "aircraft", "unknown"]
 
 # ------------------------------------------------------------------ declared bounds
@@ -225,8 +230,31 @@ class Squadron(Strict):
 class Nation(Strict):
     """A coalition member and its squadrons."""
 
-    nation: CoalitionNation
+    nation: ForceNation
     squadrons: list[Squadron] = Field(min_length=1)
+    host: CoalitionNation | None = Field(
+        default=None, description="for an ally beyond the neighbours: the neighbour whose "
+        "bases it flies from and whose airspace it polices")
+    rules_from: Literal["own", "host"] = Field(
+        default="own", description="own: the ally's entry in `rules`; host: the host's rules")
+
+    @model_validator(mode="after")
+    def _hosted(self) -> Nation:
+        allied = self.nation not in ("POL", "SVK", "HUN", "ROU", "MDA")
+        if allied and self.host is None:
+            raise ValueError(f"{self.nation} is not a neighbour of Ukraine: it needs `host` "
+                             "(the neighbour whose bases it flies from, e.g. host: POL)")
+        if not allied and self.host is not None and self.host != self.nation:
+            raise ValueError(f"{self.nation} flies from its own bases: `host` is for allies "
+                             "beyond the neighbours")
+        if self.rules_from == "host" and self.host is None:
+            raise ValueError("rules_from: host needs `host`")
+        return self
+
+    @property
+    def airspace(self) -> str:
+        """ISO3 of the airspace these squadrons defend (the host's for an ally)."""
+        return self.host or self.nation
 
 
 # ----------------------------------------------------------------------------- ROE
@@ -256,6 +284,17 @@ class Approval(Strict):
     delay_s: float = Field(default=120.0, ge=0, le=3600, description="national approval delay")
 
 
+class HoldFire(Strict):
+    """When pilots hold fire although the rules would allow a shot (debris, a leaver)."""
+
+    city_km: float = Field(
+        default=0.0, ge=0, le=100, description="no release when the predicted debris falls "
+        "on own territory within this distance of a populated place (0: never held)")
+    leaving_within_s: float = Field(
+        default=0.0, ge=0, le=3600, description="no release against a threat in own "
+        "airspace predicted to leave it within this time (0: never held)")
+
+
 class Rules(Strict):
     """One nation's rules of engagement."""
 
@@ -272,6 +311,7 @@ class Rules(Strict):
     ukrainian_consent: list[str] | Literal["all"] = Field(
         default="all", description="zones where Ukraine consents, or 'all'"
     )
+    hold_fire: HoldFire = Field(default_factory=HoldFire)
 
     @field_validator("threat_classes")
     @classmethod
@@ -318,7 +358,7 @@ class Radar(Strict):
     """A surveillance radar: ground-based (`at`) or airborne (`orbit`)."""
 
     name: str
-    nation: ISO3
+    nation: ISO3 | AlliedNation
     kind: Literal["ground", "airborne"] = "ground"
     at: Location | None = None
     orbit: Orbit | None = None
@@ -340,15 +380,124 @@ class Radar(Strict):
 
 
 # ------------------------------------------------------------------------------ raid
+class LaunchPolygon(Strict):
+    """A launch area given as a polygon of (lat, lon) corners; launches uniform inside."""
+
+    kind: Literal["polygon"]
+    points: list[tuple[float, float]] = Field(min_length=3, description="[[lat, lon], ...]")
+
+
+LaunchArea = str | LatLon | LaunchPolygon
+
+
+class Doglegs(Strict):
+    """Lateral doglegs on the open legs (launch -> route, route -> target)."""
+
+    count: tuple[int, int] = Field(default=(3, 5), description="[min, max] per route")
+    offset_km: tuple[float, float] = Field(default=(10.0, 40.0), description="lateral offset")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Doglegs:
+        if not (0 <= self.count[0] <= self.count[1] <= 12):
+            raise ValueError("expected count [min, max] with 0 <= min <= max <= 12")
+        if not (0 <= self.offset_km[0] <= self.offset_km[1] <= 200):
+            raise ValueError("expected offset_km [min, max] with 0 <= min <= max <= 200")
+        return self
+
+
+class Loiter(Strict):
+    """A share of the threats holds (back and forth along its own track) before the target."""
+
+    share: float = Field(ge=0, le=1, description="share of the wave that loiters")
+    minutes: float = Field(gt=0, le=600, description="time spent holding")
+    leg_km: float = Field(default=10.0, gt=0, le=100, description="length of a holding leg")
+    before_target_km: float = Field(default=60.0, ge=0, le=1000,
+                                    description="where it holds: this far before the target")
+
+
+class Graze(Strict):
+    """A share of border-following threats cuts briefly into the neighbour it skims."""
+
+    share: float = Field(ge=0, le=1, description="share of the wave that grazes")
+    depth_km: float = Field(default=2.0, gt=0, le=50, description="how far past the border")
+    length_km: float = Field(default=8.0, gt=0, le=200, description="along-border length")
+
+
+class TurnBack(Strict):
+    """A share of the threats turns back along its route and flies home until empty."""
+
+    share: float = Field(ge=0, le=1, description="share of the wave that turns back")
+    at_fraction: tuple[float, float] = Field(
+        default=(0.3, 0.8), description="[min, max] share of the route flown before turning")
+
+    @field_validator("at_fraction")
+    @classmethod
+    def _frac(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not (0 < v[0] <= v[1] < 1):
+            raise ValueError("expected [min, max] with 0 < min <= max < 1")
+        return v
+
+
+class RouteOptions(Strict):
+    """Declared route variety: each option names its share and parameters."""
+
+    doglegs: Doglegs | None = Field(
+        default=None, description="None: cruise missiles 3-5 doglegs, others none")
+    loiter: Loiter | None = None
+    graze: Graze | None = None
+    turn_back: TurnBack | None = None
+
+
+class Strays(Strict):
+    """Navigation loss (e.g. under jamming): the threat then drifts until its fuel ends."""
+
+    nav_loss: dict[str, float] = Field(
+        default_factory=dict, description="threat type name -> probability of navigation "
+        "loss per threat; types not named use the library default (0 allowed)")
+    at_fraction: tuple[float, float] = Field(
+        default=(0.2, 0.9), description="[min, max] share of the route flown when it is lost")
+    heading_sigma_deg: float = Field(
+        default=30.0, ge=0, le=180, description="spread of the heading taken when lost")
+    drift_deg_per_10km: float = Field(
+        default=10.0, ge=0, le=90, description="random-walk sigma of the heading, per 10 km")
+    drift_share: float = Field(
+        default=0.05, ge=0, le=1, description="share of the lost threats that keep flying on "
+        "a drifting heading until empty; the others come down where they are lost (NOTIONAL "
+        "default, see data/SOURCE-reference.md)")
+    enabled: bool = True
+
+    @field_validator("nav_loss")
+    @classmethod
+    def _p(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, p in v.items():
+            if not 0 <= p <= 1:
+                raise ValueError(f"nav_loss of {k!r} is {p:g}; expected a probability in [0, 1]")
+        return v
+
+    @field_validator("at_fraction")
+    @classmethod
+    def _frac(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not (0 <= v[0] <= v[1] <= 1):
+            raise ValueError("expected [min, max] with 0 <= min <= max <= 1")
+        return v
+
+
 class Wave(Strict):
     """A group of threats of one type launched over a time window."""
 
     threat: str = Field(description="threat type name from the library")
     count: int = Field(ge=1, le=5000)
-    launch_area: str = Field(description="launch area name from the library")
+    launch_area: LaunchArea = Field(
+        description="launch area name from the library, a {lat, lon} point or a polygon")
     window_min: tuple[float, float] = Field(description="[first, last] launch, minutes")
     targets: list[str] = Field(min_length=1, description="target place names or target areas")
-    routing: Literal["direct", "south", "border", "north_west", "mixed"] = "mixed"
+    routing: Literal["direct", "south", "border", "north_west", "mixed", "belarus",
+                     "moldova"] = "mixed"
+    via: list[Location] = Field(
+        default_factory=list, description="waypoints flown in order before the target "
+        "(place names or {lat, lon}); a route crosses Belarus or Moldova only through these "
+        "or a routing that says so")
+    options: RouteOptions = Field(default_factory=RouteOptions)
 
     @field_validator("window_min")
     @classmethod
@@ -373,6 +522,7 @@ class Raid(Strict):
 
     target_areas: dict[str, TargetArea] = Field(default_factory=dict)
     waves: list[Wave] = Field(min_length=1)
+    strays: Strays = Field(default_factory=Strays)
 
 
 # ----------------------------------------------------------------------- the whole
@@ -405,6 +555,14 @@ class Deconfliction(Strict):
         "Ukrainian fire [km]")
 
 
+class DebrisOptions(Strict):
+    """How debris falls are judged."""
+
+    near_population_km: float = Field(
+        default=5.0, gt=0, le=100, description="debris within this distance of a populated "
+        "place counts as near population")
+
+
 class PictureOptions(Strict):
     """Options for the air picture."""
 
@@ -430,13 +588,15 @@ class Scenario(Strict):
                           "or weapons resolve and multiplies the run time")
     theatre: Theatre = Field(default_factory=Theatre)
     zones: dict[str, ZoneSpec] = Field(default_factory=dict)
-    coalition: list[Nation] = Field(min_length=1)
-    rules: dict[CoalitionNation, Rules] = Field(default_factory=dict)
+    coalition: list[Nation] = Field(
+        default_factory=list, description="may be empty: a baseline without coalition")
+    rules: dict[ForceNation, Rules] = Field(default_factory=dict)
     air_defence: list[AirDefenceSite] = Field(default_factory=list)
     radars: list[Radar] = Field(default_factory=list)
     raid: Raid
     deconfliction: Deconfliction = Field(default_factory=Deconfliction)
     picture: PictureOptions = Field(default_factory=PictureOptions)
+    debris: DebrisOptions = Field(default_factory=DebrisOptions)
 
     @field_validator("epoch")
     @classmethod

@@ -57,9 +57,12 @@ def check_geometry(scenario: Scenario, file: str = "<scenario>",
     from skyshield.geo import zones as gz
 
     ukraine = gz.country("UKR").geometry
+    airspace = {m.nation: m.airspace for m in scenario.coalition}
     for nation, r in scenario.rules.items():
         base: PathT = ("rules", nation)
-        own = gz.country(nation).geometry
+        if airspace.get(nation, nation) not in gz.borders().geometry:
+            continue  # an ally without a host: reported by the schema
+        own = gz.country(airspace.get(nation, nation)).geometry
         named = {**zones, "__own__": gz.Zone("__own__", own)}
         engage = [(i, z, named[z].geometry) for i, z in enumerate(r.engagement_zones)
                   if z in named]
@@ -217,6 +220,8 @@ def check_references(data: Any, file: str = "<scenario>", where: Where | None = 
     _check_rules(c, zones)
     _check_sensors_and_sites(c)
     _check_raid(c)
+    _check_forces(c)
+    _check_routes(c)
     return c.problems
 
 
@@ -311,8 +316,10 @@ def _check_rules(c: _Checker, zones: dict[str, dict]) -> None:
     members = {n.get("nation"): i for i, n in _items(c.data.get("coalition"))
                if isinstance(n, dict)}
     rules = _d(c.data.get("rules"))
+    borrowed = {n.get("nation") for _, n in _items(c.data.get("coalition"))
+                if isinstance(n, dict) and n.get("rules_from") == "host"}
     for nation, i in members.items():
-        if isinstance(nation, str) and nation not in rules:
+        if isinstance(nation, str) and nation not in rules and nation not in borrowed:
             c.add(("coalition", i, "nation"), f"coalition member {nation} has no rules "
                   f"(expected an entry `rules: {{{nation}: ...}}`)")
     for nation, r in rules.items():
@@ -436,6 +443,61 @@ def _check_raid(c: _Checker) -> None:
             if d > t.range_km:
                 c.add((*p, "targets"), f"{far[0]} is {d:.0f} km from {launch.name}, beyond the "
                       f"{t.range_km:g} km range of {t.name}")
+
+
+def _check_forces(c: _Checker) -> None:
+    """Allies beyond the neighbours fly from a base in their host country."""
+    lib = c.lib
+    for i, nation in _items(c.data.get("coalition")):
+        nation = _d(nation)
+        host = nation.get("host")
+        if not isinstance(host, str):
+            continue
+        for j, sq in _items(nation.get("squadrons")):
+            base = lib.places.get(_d(sq).get("base")) if isinstance(_d(sq).get("base"), str) \
+                else None
+            if base is not None and base.kind == "airbase" and base.country != host:
+                c.add(("coalition", i, "squadrons", j, "base"), f"{base.name!r} is in "
+                      f"{base.country}, not in the host country {host}")
+
+
+_NO_LAUNCH = ("POL", "SVK", "HUN", "ROU", "MDA")  # no Russian launch from these
+
+
+def _check_routes(c: _Checker) -> None:
+    """Waypoints name places; launch points lie outside NATO and Moldova; a graze needs a
+    border-following routing; navigation-loss overrides name threat types."""
+    from skyshield.geo.borders import country_of
+
+    raid = _d(c.data.get("raid"))
+    for i, w in _items(raid.get("waves")):
+        w = _d(w)
+        p: PathT = ("raid", "waves", i)
+        for k, v in _items(w.get("via")):
+            c.location(v, (*p, "via", k))
+        la = w.get("launch_area")
+        pts: list[tuple[PathT, float, float]] = []
+        if isinstance(la, dict) and la.get("kind") == "polygon":
+            for k, q in _items(la.get("points")):
+                if isinstance(q, list | tuple) and len(q) == 2 and all(
+                        isinstance(x, int | float) for x in q):
+                    pts.append(((*p, "launch_area", "points", k), float(q[0]), float(q[1])))
+        elif isinstance(la, dict):
+            ll = c.location(la, (*p, "launch_area"))
+            if ll is not None:
+                pts.append(((*p, "launch_area"), *ll))
+        for path, lat, lon in pts:
+            where = str(country_of(lat, lon))
+            if where in _NO_LAUNCH:
+                c.add(path, f"launch point {lat:g}, {lon:g} is in {where}; expected Russia, "
+                      "Belarus, occupied Ukraine or the sea")
+        opts = _d(w.get("options"))
+        if opts.get("graze") is not None and w.get("routing") not in ("border", "north_west"):
+            c.add((*p, "options", "graze"), "a graze cuts into the neighbour a border-following "
+                  f"routing skims; expected routing border or north_west, got "
+                  f"{w.get('routing', 'mixed')!r}")
+    for name in _d(_d(raid.get("strays")).get("nav_loss")):
+        c.name(c.lib.threats, name, ("raid", "strays", "nav_loss", name))
 
 
 def _a(noun: str) -> str:

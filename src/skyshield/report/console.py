@@ -62,6 +62,12 @@ def summary(metrics: dict[str, Any]) -> Group:
     leak = ", ".join(f"{c} {k}" for c, k in m["leakers"].items() if k) or "none"
     t3.add_row("leakers into NATO airspace", f"{m['leakers_total']} ({leak})")
     t3.add_row("interceptions over Ukraine", str(m["interceptions_over_ukraine"]))
+    from skyshield.report.realism import airspace_lines, debris_lines, held_fire_line
+
+    for line in airspace_lines(m) + debris_lines(m) + [held_fire_line(m)]:
+        if line:
+            what, _, value = line.partition(": ") if ": " in line else (line, "", "")
+            t3.add_row(what, value)
     t3.add_row("fratricide-risk events (aircraft entering a UA MEZ)",
                str(m["fratricide_risk_events"]))
     c = m["cost"]

@@ -402,6 +402,43 @@ def _deconfliction_html(run_dir: Path, declared: str) -> str:
             "active Ukrainian engagement zone whose site may fire near it.</p>")
 
 
+def airspace_html(run_dir: Path, metrics: dict) -> str:
+    """NATO violations, Moldovan and Belarusian overflights, depth, held fire and debris;
+    and, when the run folder holds `dilemma.json`, debris on NATO soil side by side."""
+    from skyshield.report.realism import (
+        NAMES,
+        airspace_lines,
+        debris_lines,
+        dilemma_table,
+        held_fire_line,
+    )
+
+    a = metrics.get("airspace") or {}
+    if not a:
+        return '<p class="sub">This run folder has no airspace record.</p>'
+    rows = "".join(
+        f"<tr><td>{html.escape(NAMES.get(c, c))}</td><td>{v['threats_entered']}</td>"
+        f"<td>{v['minutes']:.1f}</td><td>{v['longest_min']:.1f}</td>"
+        f"<td>{v['max_depth_km']:.0f}</td><td>{v['ended_inside']}</td></tr>"
+        for c, v in a.items())
+    lines = [held_fire_line(metrics)] + debris_lines(metrics) + airspace_lines(metrics)
+    text = "".join(f"<li>{html.escape(x)}</li>" for x in lines if x)
+    out = ('<table class="data" id="airspace"><tr><th>Country</th><th>Threats entered</th>'
+           "<th>Minutes inside</th><th>Longest stay, min</th><th>Deepest, km</th>"
+           f"<th>Came down inside</th></tr>{rows}</table><ul class='sub'>{text}</ul>")
+    f = run_dir / "dilemma.json"
+    if f.exists():
+        d = json.loads(f.read_text())
+        t = dilemma_table(d["forward"], d["home"])
+        body = "".join(f"<tr><td>{html.escape(str(i))}</td>" + "".join(
+            f"<td>{html.escape(str(v))}</td>" for v in r) + "</tr>" for i, r in
+            zip(t.index, t.to_numpy().tolist(), strict=True))
+        out += ('<h3>The debris dilemma (same raid, same seed)</h3><table class="data" '
+                'id="dilemma"><tr><th></th><th>Engage over Ukraine (declared)</th>'
+                f"<th>Own territory only</th></tr>{body}</table>")
+    return out
+
+
 def _legend_html() -> str:
     def sw(col: str, shape: str = "rect", stroke: str = "none") -> str:
         shapes = {
@@ -502,6 +539,7 @@ def build_report(run_dir: Path) -> Path:
         "NATION_TABLE": _nation_html(run),
         "EXCHANGE": _exchange_html(run),
         "DECONFLICTION": _deconfliction_html(run_dir, sc.deconfliction.policy),
+        "AIRSPACE": airspace_html(run_dir, run.metrics),
         "FIGURES": fig_html,
         "MAP_URI": map_uri,
         "SCENARIO_YAML": html.escape(run.scenario_text),

@@ -235,15 +235,17 @@ def build_scene(scenario: Scenario) -> Scene:
                 cities.append(pt)
     cities.sort(key=lambda c: -c.attrs["population"])
 
+    from skyshield.world.raid import launch_site
+
     launch: dict[str, dict] = {}
-    for w in scenario.raid.waves:
-        rec = launch.setdefault(lib.place(w.launch_area).name, {"n": 0, "types": set()})
+    for w in scenario.raid.waves:  # a library area, a {lat, lon} point or a polygon
+        name, la_lat, la_lon = launch_site(w.launch_area)
+        rec = launch.setdefault(name, {"n": 0, "types": set(), "at": (la_lat, la_lon)})
         rec["n"] += w.count
         rec["types"].add(w.threat)
     launch_areas = []
     for name, rec in launch.items():
-        p = lib.place(name)
-        pt = _point(name, p.lat, p.lon, threats=rec["n"], types=sorted(rec["types"]))
+        pt = _point(name, *rec["at"], threats=rec["n"], types=sorted(rec["types"]))
         pt.attrs["in_view"] = in_view(pt)
         launch_areas.append(pt)
 

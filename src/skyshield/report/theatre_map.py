@@ -330,7 +330,7 @@ def _order_of_battle(scenario: Scenario) -> str:
     for w in scenario.raid.waves:
         rec = by_type.setdefault(w.threat, [0, set(), w.window_min[0], w.window_min[1]])
         rec[0] += w.count
-        rec[1].add(w.launch_area)
+        rec[1].add(w.launch_area if isinstance(w.launch_area, str) else repr(w.launch_area))
         rec[2], rec[3] = min(rec[2], w.window_min[0]), max(rec[3], w.window_min[1])
     for name, (n, areas, t0, t1) in by_type.items():
         lines.append(f"  {n:>4} × {name}  T+{t0:g}–{t1:g} min, {len(areas)} area"

@@ -71,6 +71,13 @@ class Ledger:
         dec = orders.decisions
         if dec is not None and len(dec):
             self._verdicts(dec)
+        h = getattr(orders, "held", None)
+        if h is not None and len(h.aircraft):
+            from skyshield.decide.roe import Reason
+
+            self.add(orders.t, EventKind.PILOT_HOLD, aircraft=h.aircraft, track=h.track,
+                     nation=nation[h.aircraft],
+                     detail=np.array([Reason(int(r)).name.lower() for r in h.reason]))
 
     def _verdicts(self, dec: Any) -> None:
         """Log approvals (refusals are logged as approval events with detail "refused")."""

@@ -103,3 +103,71 @@ def compute_metrics(
 
 def _round(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 1)
+
+
+FATE_NAMES = np.array(["target", "stray", "turned_back", "decoy", "lost"], dtype=object)
+
+
+def threat_realism_columns(rec: Any, n: int, outcome: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-threat columns of issue 12 from a run record: the planned fate, where the flight
+    ended (fall point and country), the debris of a kill, and NATO entry from the exact
+    crossings (first NATO country entered, its time, seconds inside NATO, deepest km)."""
+    from skyshield.geo.frame import THEATRE
+
+    out: dict[str, np.ndarray] = {}
+    if getattr(rec, "fate", None) is not None:
+        out["fate"] = FATE_NAMES[rec.fate]
+    if getattr(rec, "end_xyz", None) is not None:
+        lat, lon, _ = THEATRE.to_lla(rec.end_xyz)
+        ended = np.isin(outcome, ["impacted", "expired", "destroyed_coalition",
+                                  "destroyed_ukraine"])
+        out["end_lat"], out["end_lon"] = np.where(ended, lat, np.nan), np.where(ended, lon,
+                                                                                np.nan)
+        out["end_country"] = np.where(ended, country_of(lat, lon), "").astype(str)
+    deb = getattr(rec, "debris", None)
+    if deb is not None:
+        d = deb.drop_duplicates("threat").set_index("threat").reindex(np.arange(n))
+        out["debris_lat"] = d["debris_lat"].to_numpy(float)
+        out["debris_lon"] = d["debris_lon"].to_numpy(float)
+        c = d["debris_country"].astype(object).to_numpy()
+        out["debris_country"] = np.where(pd.isna(c), "", c).astype(str)
+        near = d["debris_near_population"].astype(object).to_numpy()
+        out["debris_near_population"] = np.where(pd.isna(near), False, near).astype(bool)
+    cr = getattr(rec, "crossings", None)
+    if cr is not None:
+        inc = cr[cr["entered"] & cr["country"].isin(sorted(NATO))]
+        first = inc.sort_values("t_entry", kind="stable").drop_duplicates("threat")
+        first = first.set_index("threat").reindex(np.arange(n))
+        g = inc.groupby("threat")
+        out["nato_country"] = first["country"].fillna("").astype(str).to_numpy()
+        out["t_nato_entry"] = first["t_entry"].to_numpy(float)
+        out["nato_s"] = g["duration_s"].sum().reindex(np.arange(n)).fillna(0.0).to_numpy()
+        out["nato_depth_km"] = g["max_depth_km"].max().reindex(np.arange(n)).fillna(
+            0.0).to_numpy()
+        ent = cr[cr["entered"]].groupby("threat")["country"].agg(
+            lambda c: ";".join(dict.fromkeys(c)))
+        out["countries_entered"] = ent.reindex(np.arange(n)).fillna("").astype(str).to_numpy()
+    return out
+
+
+def realism_metrics(crossings: pd.DataFrame | None, threats: pd.DataFrame,
+                    munitions: pd.DataFrame | None, events: pd.DataFrame) -> dict[str, Any]:
+    """The `airspace`, `debris` and `held_fire` blocks of metrics.json (docs/metrics.md)."""
+    from skyshield.world.crossings import airspace_metrics
+    from skyshield.world.debris import debris_metrics
+
+    out: dict[str, Any] = {}
+    if crossings is not None:
+        out["airspace"] = airspace_metrics(crossings)
+    if "debris_country" in threats:
+        killed = threats[threats["debris_lat"].notna()]
+        out["debris"] = debris_metrics(killed, munitions)
+    held = events[events.kind == "pilot_hold"]
+    det = held["detail"].astype(str)
+    out["held_fire"] = {
+        "debris_over_population": int((det == "hold_fire_debris").sum()),
+        "leaving_on_its_own": int((det == "hold_fire_leaving").sum()),
+        "by_nation": {str(k): int(v) for k, v in held["nation"].value_counts().sort_index()
+                      .items()},
+    }
+    return out

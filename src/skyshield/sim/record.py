@@ -14,6 +14,7 @@ import pandas as pd
 
 from skyshield.geo.frame import THEATRE
 from skyshield.model.scenario import Scenario
+from skyshield.world.crossings import crossings
 from skyshield.world.world import Exposure
 
 if TYPE_CHECKING:
@@ -112,6 +113,11 @@ class RunRecord:
     n_plots: int = 0
     rejected_plots: int = 0
     assign_stats: dict[str, Any] = field(default_factory=dict)  # the planner's (issue 11)
+    crossings: pd.DataFrame | None = None  # world.crossings: every visit to every country
+    debris: pd.DataFrame | None = None  # world.debris.DebrisLog.kill_table: one row per kill
+    munitions: pd.DataFrame | None = None  # DebrisLog.miss_table: one row per missed weapon
+    fate: np.ndarray | None = None  # per threat: world.raid.Fate code
+    end_xyz: np.ndarray | None = None  # (M,3) where each threat is or ended, frame [m]
 
 
 def record_run(eng: Engine, t_end: float, wall_s: float) -> RunRecord:
@@ -135,7 +141,10 @@ def record_run(eng: Engine, t_end: float, wall_s: float) -> RunRecord:
         ukr_time_s=w.ukr_monitor.time_inside.copy(), traj=eng.traj,
         measured=bool(eng.feed.measured), detections=eng.detections, n_plots=eng.n_plots,
         rejected_plots=int(sum(rejected.values())) if rejected is not None else 0,
-        assign_stats=_assign_stats(eng))
+        assign_stats=_assign_stats(eng),
+        crossings=crossings(th.wp, th.n_wp, th.cum, th.t_launch, th.speed, th.s.copy()),
+        debris=w.debris.kill_table(), munitions=w.debris.miss_table(),
+        fate=None if w.raid.fate is None else w.raid.fate.copy(), end_xyz=th.pos.copy())
 
 
 def _assign_stats(eng: Engine) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass
 from skyshield.model.scenario import Scenario
 from skyshield.sim.events import EventKind
-from skyshield.sim.metrics import compute_metrics
+from skyshield.sim.metrics import compute_metrics, realism_metrics, threat_realism_columns
 from skyshield.units import KM
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ class RunResult:
     aircraft: pd.DataFrame
     trajectories: pd.DataFrame
     metrics: dict[str, Any]
+    crossings: pd.DataFrame | None = None  # one row per threat and country visit
+    munitions: pd.DataFrame | None = None  # one row per missed coalition weapon
 
     @classmethod
     def from_record(cls, rec: RunRecord) -> RunResult:
@@ -52,6 +54,7 @@ class RunResult:
         aircraft = _aircraft_table(rec)
         traj = rec.traj.frame()
         metrics = compute_metrics(rec.scenario, threats, aircraft, events, t_end, wall_s)
+        metrics.update(realism_metrics(rec.crossings, threats, rec.munitions, events))
         if rec.measured:
             metrics["tracking"] = _tracking_metrics(rec)
         metrics["assign"] = _assign_metrics(rec, threats)
@@ -62,7 +65,7 @@ class RunResult:
             "version": skyshield.__version__,
         }
         return cls(rec.scenario, rec.seed, dict(rec.config), t_end, wall_s, events, threats,
-                   aircraft, traj, metrics)
+                   aircraft, traj, metrics, rec.crossings, rec.munitions)
 
     def write(self, out: Path, force: bool = False) -> Path:
         """Write the run folder (see docs/contracts.md) all or nothing; returns its path."""
@@ -182,6 +185,10 @@ def _threat_table(eng: RunRecord, events: pd.DataFrame, t_end: float) -> pd.Data
     still = ~np.isnan(entry_t) & (exits.reindex(idx).isna().to_numpy())
     inside_s = np.where(still, inside_s + (np.nan_to_num(t_out, nan=t_end) - entry_t), inside_s)
     lat0, lon0, _ = THEATRE.to_lla(th.launch_xyz)
+    extra = threat_realism_columns(eng, n, outcome)
+    if extra.get("nato_country") is not None:  # exact, from the flown paths
+        nato_country, entry_t, inside_s = (extra.pop("nato_country"), extra.pop("t_nato_entry"),
+                                           extra.pop("nato_s"))
     return pd.DataFrame(
         {
             "id": th.id.astype(np.int64),
@@ -201,6 +208,7 @@ def _threat_table(eng: RunRecord, events: pd.DataFrame, t_end: float) -> pd.Data
             "t_nato_entry": entry_t,
             "nato_s": inside_s,
             "unit_cost_usd": eng.type_cost[th.type_idx],
+            **extra,
         }
     )
 

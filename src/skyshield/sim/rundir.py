@@ -119,6 +119,9 @@ def write_run_folder(result: RunResult, out: Path, *, force: bool = False) -> Pa
         "threats.parquet": lambda p: result.threats.to_parquet(p, index=False),
         "aircraft.parquet": lambda p: result.aircraft.to_parquet(p, index=False),
         "trajectories.parquet": lambda p: result.trajectories.to_parquet(p, index=False),
+        **{name: (lambda p, t=table: t.to_parquet(p, index=False))
+           for name, table in (("crossings.parquet", result.crossings),
+                               ("munitions.parquet", result.munitions)) if table is not None},
         "metrics.json": lambda p: p.write_text(json.dumps(result.metrics, indent=2,
                                                           default=_json), encoding="utf-8"),
         "scenario.yaml": lambda p: p.write_text(_dump(result), encoding="utf-8"),

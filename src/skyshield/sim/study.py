@@ -52,3 +52,26 @@ def compare_deconfliction(scenario: Scenario, seed: int | None = None, picture: 
     df["kills_vs_none"] = (df.kills_coalition + df.kills_ukraine
                            - base.kills_coalition - base.kills_ukraine)
     return df
+
+
+def debris_dilemma(scenario: Scenario, seed: int | None, picture: str,
+                   declared: dict[str, Any], out_dir: Any = None
+                   ) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Fly the raid again with every nation engaging only over its own territory
+    (`model.variants.own_territory_only`, same seed and picture) and compare it with the
+    declared run's metrics `declared`: kills, debris on NATO soil and near population,
+    munitions fallen on NATO soil, held fire. Writes `dilemma.json` into `out_dir` if given
+    (the HTML report shows it). Returns (the variant's metrics, the comparison table)."""
+    import json
+    from pathlib import Path
+
+    from skyshield.model.variants import own_territory_only
+    from skyshield.report.realism import dilemma_table
+
+    home = run_scenario(own_territory_only(scenario), seed=seed, picture=picture).metrics
+    keep = ("threats", "debris", "held_fire", "airspace")
+    if out_dir is not None:
+        (Path(out_dir) / "dilemma.json").write_text(json.dumps(
+            {"forward": {k: declared.get(k) for k in keep},
+             "home": {k: home.get(k) for k in keep}}, indent=2, default=str))
+    return home, dilemma_table(declared, home)

@@ -22,6 +22,8 @@ class Shots:
     target: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # truth id or -1
     track: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # aimed track
     weapon: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # weapon idx
+    origin: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # release point [m]
+    aim: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # aim point [m]
 
     def __len__(self) -> int:
         return len(self.t_impact)
@@ -33,8 +35,15 @@ class Shots:
         target: np.ndarray,
         track: np.ndarray,
         weapon: np.ndarray,
+        origin: np.ndarray | None = None,
+        aim: np.ndarray | None = None,
     ) -> None:
-        """Append k new weapons in flight."""
+        """Append k new weapons in flight (released at `origin`, aimed at `aim`, frame xy)."""
+        k = len(np.atleast_1d(t_impact))
+        self.origin = np.r_[self.origin, np.zeros((k, 2)) if origin is None
+                            else np.asarray(origin, float)[:, :2]]
+        self.aim = np.r_[self.aim, np.zeros((k, 2)) if aim is None
+                         else np.asarray(aim, float)[:, :2]]
         self.t_impact = np.r_[self.t_impact, t_impact]
         self.shooter = np.r_[self.shooter, shooter]
         self.target = np.r_[self.target, target]
@@ -50,8 +59,11 @@ class Shots:
             self.target[due],
             self.track[due],
             self.weapon[due],
+            self.origin[due],
+            self.aim[due],
         )
         keep = ~due
+        self.origin, self.aim = self.origin[keep], self.aim[keep]
         self.t_impact, self.shooter = self.t_impact[keep], self.shooter[keep]
         self.target, self.track, self.weapon = (
             self.target[keep],

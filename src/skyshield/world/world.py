@@ -23,6 +23,7 @@ from skyshield.model.library import ThreatClass, library
 from skyshield.model.scenario import Scenario
 from skyshield.units import KM
 from skyshield.world.airspace import AirspaceMonitor
+from skyshield.world.debris import DebrisLog
 from skyshield.world.raid import RaidPlan
 from skyshield.world.threats import ThreatStatus
 from skyshield.world.weapons import Shots, acquire, draw_kills, flyout_time
@@ -103,6 +104,12 @@ class World:
         self.th_t = 0.0  # time the threats were last brought to [s]
         self.synced_t = -1.0  # time every aircraft was last brought to [s]
         self.ac_lat, self.ac_lon, _ = THEATRE.to_lla(self.fleet.pos)
+        # where the debris of kills and missed weapons falls (its own draws: never moves kills)
+        self.debris = DebrisLog(_child(rng), scenario.debris.near_population_km)
+        lib = library()
+        self.weapon_range_m = np.array([
+            lib.weapon(n).rmax_head_km * KM if n in lib.weapons else 0.0
+            for n in forces.table.name], float)  # aerodynamic range, where a miss falls
 
     # -------------------------------------------------------------- advance
     def truth(self, t: float) -> None:
@@ -180,6 +187,8 @@ class World:
         fl = self.fleet
         tgt = due.target[kill]
         if len(tgt):
+            self.debris.kills(t, tgt, th.pos[tgt], th.vel[tgt], th.cls[tgt],
+                              fl.nation[due.shooter[kill]])
             th.destroy(tgt, t)
             lat, lon, alt = THEATRE.to_lla(th.pos[tgt])
             self.events.add(t, K.KILL, threat=tgt, aircraft=due.shooter[kill],
@@ -188,6 +197,9 @@ class World:
                             alt=alt, value=self.type_cost[th.type_idx[tgt]])
         miss = ~kill
         if miss.any():
+            self.debris.misses(t, due.origin[miss], due.aim[miss],
+                               self.weapon_range_m[due.weapon[miss]],
+                               fl.nation[due.shooter[miss]], self.weapon_names[due.weapon[miss]])
             self.events.add(t, K.MISS, threat=due.target[miss], aircraft=due.shooter[miss],
                             track=due.track[miss], nation=fl.nation[due.shooter[miss]],
                             weapon=self.weapon_names[due.weapon[miss]])
@@ -220,6 +232,7 @@ class World:
                             weapon=self.site_names[sites], lat=lat, lon=lon, alt=alt)
             k = tgt[killed]
             if len(k):
+                self.debris.kills(t, k, th.pos[k], th.vel[k], th.cls[k], "UKR")
                 th.destroy(k, t)
                 self.events.add(t, K.GBAD_KILL, threat=k, nation="UKR",
                                 weapon=self.site_names[sites[killed]], lat=lat[killed],
@@ -361,7 +374,7 @@ class World:
                          th.status == ThreatStatus.FLYING)
         aim_truth = np.where(target[:, None] >= 0, th.pos[np.maximum(target, 0)], x[:, :3])
         fly = flyout_time(fl.pos[a], aim_truth, self.forces.speed_ms[w])
-        self.shots.add(t + fly, a, target, f.track, w)
+        self.shots.add(t + fly, a, target, f.track, w, origin=fl.pos[a], aim=aim_truth)
         fl.rounds[a, w] -= 1
         lat, lon, alt = THEATRE.to_lla(fl.pos[a])
         tlat, tlon, talt = THEATRE.to_lla(x[:, :3])  # the aimed track, where it was believed
@@ -381,6 +394,14 @@ class World:
         air = np.flatnonzero(AIRBORNE[fl.state])
         return {"threat": (alive, th.pos[alive], th.cls[alive]),
                 "aircraft": (air, fl.pos[air], fl.state[air])}
+
+
+def _child(rng: np.random.Generator) -> np.random.Generator:
+    """An independent generator derived from `rng` without drawing from it."""
+    try:
+        return rng.spawn(1)[0]
+    except (TypeError, ValueError, AttributeError):  # not built from a SeedSequence
+        return np.random.Generator(rng.bit_generator.jumped())
 
 
 @dataclass(frozen=True)
