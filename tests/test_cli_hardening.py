@@ -21,7 +21,8 @@ from skyshield.model.loader import builtin_path, dump_scenario, load_scenario
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}
 RUN_FILES = ("events.parquet", "threats.parquet", "aircraft.parquet", "trajectories.parquet",
-             "metrics.json", "scenario.yaml", "run.json")
+             "crossings.parquet", "munitions.parquet", "metrics.json", "scenario.yaml",
+             "run.json")
 
 
 def tiny(name: str = "tiny-night"):

@@ -186,7 +186,9 @@ def simulate(
             df = compare_deconfliction(sc, seed, picture.value,
                                        progress=lambda p: status.update(f"policy {p}"),
                                        declared=result.metrics)
-        (out_dir / "deconfliction.json").write_text(df.to_json(orient="records", indent=2))
+        from skyshield.sim.rundir import write_file_atomic
+
+        write_file_atomic(out_dir / "deconfliction.json", df.to_json(orient="records", indent=2))
         table = Table(title="deconfliction policies: what each costs (same seed)",
                       title_justify="left")
         heads = {"policy": "policy", "kills_coalition": "coalition kills",

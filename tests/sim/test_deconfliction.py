@@ -63,7 +63,7 @@ def test_sites_hold_fire_never_fire_near_a_fighter():
     """
     from skyshield.sim.engine import Engine
 
-    sc = with_policy("border-skim", "sites_hold_fire", 240)
+    sc = with_policy("border-skim", "sites_hold_fire", None)  # the whole night: enough shots
     eng = Engine(sc).start()
     w = eng.world
     real = w.sites.engage

@@ -350,7 +350,7 @@ def decode(data: bytes | Iterable[bytes], sites: RadarSites, epoch: datetime, t_
 
 def _plots48(recs: list[Any], sites: RadarSites, epoch: datetime, t_ref: float
              ) -> tuple[Plots, int]:
-    from skyshield.world.radars import _to_spherical, spherical_covariance
+    from skyshield.world.radars import spherical_covariance, to_spherical
 
     if not recs:
         return Plots.empty(), 0
@@ -381,7 +381,7 @@ def _plots48(recs: list[Any], sites: RadarSites, epoch: datetime, t_ref: float
     lat, lon = geodetic_from_polar(slat, slon, salt, rho, theta, h)
     z = THEATRE.to_xyz(lat, lon, h)
     net = sites.net
-    r_, az, el = _to_spherical(z - sxyz)
+    r_, az, el = to_spherical(z - sxyz)
     s_el = np.where(no_h, NO_HEIGHT_SIGMA_M / np.maximum(r_, 1.0), net.sigma_elevation[radar])
     R = spherical_covariance(np.maximum(r_, 1.0), az, el, net.sigma_range[radar],
                              net.sigma_azimuth[radar], s_el)

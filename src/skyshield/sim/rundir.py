@@ -33,7 +33,8 @@ __all__ = ["RUN_FILES", "check_before_flying", "default_run_dir", "prepare_out_d
            "safe_name", "write_run_folder"]
 
 RUN_FILES = ("events.parquet", "threats.parquet", "aircraft.parquet", "trajectories.parquet",
-             "metrics.json", "scenario.yaml", "run.json")
+             "crossings.parquet", "munitions.parquet", "metrics.json", "scenario.yaml",
+             "run.json")
 MAX_STEM = 80  # characters of a sanitised file-name stem
 MAX_NUMBERED = 999  # numbered alternatives tried for a default run folder
 
@@ -129,6 +130,20 @@ def write_run_folder(result: RunResult, out: Path, *, force: bool = False) -> Pa
                                            encoding="utf-8"),
     }
     return write_folder(out, files, force=force)
+
+
+def write_file_atomic(path: Path, text: str) -> None:
+    """Write one text file beside a finished run under a temporary name, then rename it,
+    so a killed writer never leaves a half-written file that looks complete."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_folder(out: Path, files: dict[str, Callable[[Path], Any]], *,

@@ -366,6 +366,26 @@ class RadarNet:
         return plots.sorted()
 
 
+def to_spherical(rel: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relative xyz [m] -> (slant range [m], azimuth clockwise from north [rad], elevation
+    [rad]): the radar-relative polar frame ASTERIX CAT048 reports in."""
+    g = np.hypot(rel[:, 0], rel[:, 1])
+    return np.hypot(g, rel[:, 2]), np.arctan2(rel[:, 0], rel[:, 1]), np.arctan2(rel[:, 2], g)
+
+
+def spherical_covariance(r: np.ndarray, az: np.ndarray, el: np.ndarray, s_r: np.ndarray,
+                         s_az: np.ndarray, s_el: np.ndarray) -> np.ndarray:
+    """Cartesian covariance J diag(s_r², s_az², s_el²) Jᵀ of a range/az/el measurement [m²]
+    (the simulated radars' compiled `radar_kernels.measure` applies the same Jacobian)."""
+    ce, se, ca, sa = np.cos(el), np.sin(el), np.cos(az), np.sin(az)
+    J = np.empty((r.size, 3, 3))
+    J[:, 0] = np.stack([ce * sa, r * ce * ca, -r * se * sa], axis=-1)
+    J[:, 1] = np.stack([ce * ca, -r * ce * sa, -r * se * ca], axis=-1)
+    J[:, 2] = np.stack([se, np.zeros_like(r), r * ce], axis=-1)
+    D = np.stack([s_r**2, s_az**2, s_el**2], axis=-1)
+    return np.einsum("nij,nj,nkj->nik", J, D, J)
+
+
 def _pd_per_radar(net: RadarNet, radar: np.ndarray, r: np.ndarray, rcs: np.ndarray) -> np.ndarray:
     """Swerling-I Pd with per-radar pd_ref and pfa (the general, slightly slower path)."""
     pfa = net.pfa[radar][:, None]
