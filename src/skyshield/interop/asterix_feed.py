@@ -29,25 +29,20 @@ def _clock_setter(server: str, user: str, password: str | None, credentials: Pat
     """A function that signs in to the live server and sets its exercise clock to t."""
     import httpx
 
-    from skyshield.server.feed import FeedError, _password
+    from skyshield.server.feed import FeedError, password_of, set_clock, sign_in
 
-    pw = _password(user, password, credentials)
+    pw = password_of(user, password, credentials)
     base = server.rstrip("/")
 
-    def set_clock(t: float) -> None:
+    def start_clock(t: float) -> None:
         try:
             with httpx.Client(base_url=base, timeout=10.0) as http:
-                r = http.post("/api/login", json={"name": user, "password": pw})
-                if r.status_code != 200:
-                    raise FeedError(f"sign-in as {user!r} refused: {r.json().get('detail')}")
-                http.headers["Authorization"] = f"Bearer {r.json()['token']}"
-                r = http.post("/api/clock", json={"t": t - STEP_S, "rate": speed})
-                if r.status_code != 200:
-                    raise FeedError(f"the server refused the clock: {r.text}")
+                sign_in(http, user, pw)
+                set_clock(http, t - STEP_S, speed)
         except httpx.HTTPError as e:
             raise FeedError(f"cannot reach the server at {base}: {e}") from None
 
-    return set_clock
+    return start_clock
 
 
 def run_asterix_feed(source: str, to: str, *, speed: float = 10.0, start_s: float | None = None,

@@ -370,3 +370,23 @@ class Tracker:
 def ti_any(parts: list[np.ndarray]) -> bool:
     """True when any associated-track array in the list is non-empty."""
     return any(p.size for p in parts)
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's disk cache) every tracker kernel; CPU seconds taken.
+
+    A live server calls this before it answers, so the first plots are not held up by 20-40 s
+    of one-time compilation after an install. The tracks are thrown away.
+    """
+    import time
+
+    t0 = time.process_time()
+    R = np.broadcast_to(np.diag([150.0, 150.0, 300.0]) ** 2, (4, 3, 3))
+    for filt in ("imm", "cv"):
+        trk = Tracker(TrackerConfig(filter=filt))
+        for k in range(8):  # two radars, two close targets (duplicates) and a lone one
+            t = 4.0 * k
+            z = np.array([[50.0 * t, 0.0, 1e3], [50.0 * t, 40.0, 1e3],
+                          [-4e4, 60.0 * t, 3e3], [9e4, -9e4, 5e3]])
+            trk.update(Plots.from_arrays(t, k % 2, z, R), t + 1.0)
+    return time.process_time() - t0

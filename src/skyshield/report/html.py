@@ -14,7 +14,6 @@ import math
 import os
 import re
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import matplotlib
@@ -24,13 +23,13 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
 from skyshield import __version__  # noqa: E402
 from skyshield.geo.frame import THEATRE  # noqa: E402
 from skyshield.model.library import ThreatClass  # noqa: E402
 from skyshield.report import packing, plots  # noqa: E402
+from skyshield.report.assets import render_figures, web_asset  # noqa: E402
 from skyshield.report.rundir import RunData, load_run, read_records  # noqa: E402
 from skyshield.report.scene import Scene, build_scene, rings  # noqa: E402
 from skyshield.report.style import (  # noqa: E402
@@ -40,7 +39,6 @@ from skyshield.report.style import (  # noqa: E402
     MAP,
     NATION_COLOURS,
     NATION_NAMES,
-    dark_style,
 )
 from skyshield.report.summary import cards, cost_exchange, nation_table  # noqa: E402
 from skyshield.report.theatre_map import render_map  # noqa: E402
@@ -51,10 +49,6 @@ NATIONS = ("POL", "SVK", "HUN", "ROU", "MDA", "UKR")
 CLASSES = [c.value for c in ThreatClass]
 EV_KILL, EV_GBAD_KILL, EV_IMPACT, EV_NATO = 0, 1, 2, 3
 SCENE_MARGIN_KM = 1200.0  # borders are clipped this far around the view
-
-
-def _web(name: str) -> str:
-    return resources.files("skyshield.web").joinpath(name).read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------ replay data
@@ -73,7 +67,7 @@ def _pack_polys(geoms: list[shapely.Geometry]) -> dict:
             "owner": {"type": "Uint8Array", "b64": packing.b64(np.array(owner, np.uint8))}}
 
 
-def _scene_json(scene: Scene) -> dict:
+def scene_json(scene: Scene) -> dict:
     x0, x1, y0, y1 = scene.view
     clip = box(x0 - SCENE_MARGIN_KM, y0 - SCENE_MARGIN_KM, x1 + SCENE_MARGIN_KM,
                y1 + SCENE_MARGIN_KM)
@@ -197,7 +191,7 @@ def _events(run: RunData, packed: dict, q: float) -> dict:
     return enc
 
 
-def _palette() -> dict:
+def palette() -> dict:
     pal = dict(MAP)
     pal["nations"] = dict(NATION_COLOURS)
     pal["nationList"] = [NATION_COLOURS[n] for n in NATIONS]
@@ -232,8 +226,8 @@ def replay_payload(run: RunData, scene: Scene) -> dict:
     return {
         "timeline": packing.encode(packed),
         "events": _events(run, packed, packed["q"]),
-        "scene": _scene_json(scene),
-        "palette": _palette(),
+        "scene": scene_json(scene),
+        "palette": palette(),
         "meta": meta,
     }
 
@@ -255,19 +249,7 @@ def _figures(run: RunData, scene: Scene, out: Path) -> list[tuple[str, str, str]
          "Share of the coalition totals; totals at the right of each bar.", (8, 4.4),
          lambda ax: plots.plot_nation_share(ax, run)),
     ]
-    figs = []
-    with dark_style():
-        for name, title, caption, size, draw in specs:
-            fig = Figure(figsize=size)
-            ax = fig.add_subplot()
-            draw(ax)
-            fig.tight_layout()
-            png = out / f"{name}.png"
-            fig.savefig(png, dpi=130)
-            fig.savefig(out / f"{name}.svg")
-            uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
-            figs.append((name, title, caption, uri))
-    return figs
+    return render_figures(specs, out, dpi=130)
 
 
 # ------------------------------------------------------------------------ page parts
@@ -544,13 +526,13 @@ def build_report(run_dir: Path) -> Path:
         "MAP_URI": map_uri,
         "SCENARIO_YAML": html.escape(run.scenario_text),
         "RUN_JSON": run_json,
-        "REPLAY_CSS": _web("replay.css"),
-        "REPORT_CSS": _web("report.css"),
-        "REPLAY_JS": _web("replay.js"),
-        "REPORT_JS": _web("report.js"),
+        "REPLAY_CSS": web_asset("replay.css"),
+        "REPORT_CSS": web_asset("report.css"),
+        "REPLAY_JS": web_asset("replay.js"),
+        "REPORT_JS": web_asset("report.js"),
         "DATA": _json_script(payload),
     }
-    page = re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: subs[m.group(1)], _web("report.html"))
+    page = re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: subs[m.group(1)], web_asset("report.html"))
     index = out / "index.html"
     partial = out / ".index.html.partial"
     partial.write_text(page, encoding="utf-8")

@@ -8,13 +8,11 @@ intervals, paired differences from the baseline, burden sharing, failed runs.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import math
 import re
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 
 import matplotlib
@@ -22,19 +20,15 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 from skyshield import __version__  # noqa: E402
 from skyshield.report import study_plots as sp  # noqa: E402
+from skyshield.report.assets import render_figures, web_asset  # noqa: E402
 from skyshield.report.study_findings import StudyTables, findings  # noqa: E402
-from skyshield.report.style import NATION_NAMES, dark_style  # noqa: E402
+from skyshield.report.style import NATION_NAMES  # noqa: E402
 from skyshield.sim.headline import label, unit  # noqa: E402
 
 __all__ = ["build_study_report", "load_tables"]
-
-
-def _web(name: str) -> str:
-    return resources.files("skyshield.web").joinpath(name).read_text(encoding="utf-8")
 
 
 def load_tables(study_dir: Path) -> StudyTables:
@@ -96,19 +90,7 @@ def _figures(t: StudyTables, out: Path) -> list[tuple[str, str, str, str]]:
          "Each nation's share of the coalition's sorties, shots and minutes over Ukraine.",
          (8, 1.6 + 0.33 * 3 * max(1, n_opt - 1)), lambda ax: sp.plot_burden(ax, t)),
     ]
-    figs = []
-    with dark_style():
-        for name, title, caption, size, draw in specs:
-            fig = Figure(figsize=size)
-            ax = fig.add_subplot()
-            draw(ax)
-            fig.tight_layout()
-            png = out / f"{name}.png"
-            fig.savefig(png, dpi=120)
-            fig.savefig(out / f"{name}.svg")
-            uri = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode()
-            figs.append((name, title, caption, uri))
-    return figs
+    return render_figures(specs, out, dpi=120)
 
 
 def _summary_html(t: StudyTables) -> str:
@@ -278,11 +260,11 @@ def build_study_report(study_dir: Path) -> Path:
         "NATION_TABLE": _nations_html(t),
         "FAILURES": _failures_html(t),
         "STUDY_YAML": html.escape(text),
-        "REPORT_CSS": _web("report.css"),
-        "STUDY_CSS": _web("study.css"),
-        "STUDY_JS": _web("study.js"),
+        "REPORT_CSS": web_asset("report.css"),
+        "STUDY_CSS": web_asset("study.css"),
+        "STUDY_JS": web_asset("study.js"),
     }
-    page = re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: subs[m.group(1)], _web("study.html"))
+    page = re.sub(r"\{\{([A-Z_]+)\}\}", lambda m: subs[m.group(1)], web_asset("study.html"))
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     return index

@@ -23,7 +23,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,6 +32,8 @@ from pydantic import BaseModel, Field
 from starlette.websockets import WebSocketDisconnect
 
 from skyshield.model.scenario import Scenario
+from skyshield.picture.tracker import warm_up
+from skyshield.report.assets import web_asset
 from skyshield.server.approver import DecisionError
 from skyshield.server.audit import AuditLog, key_id, load_or_create_key, public_pem
 from skyshield.server.auth import AuthError, Principal, TokenSigner, Users
@@ -161,6 +162,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm_up()  # compile the tracker's kernels now, not on the first plots
         srv = Server(cfg)
         holder["srv"] = srv
         app.state.server = srv
@@ -533,7 +535,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     # ------------------------------------------------------------------ page
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse(_web("live.html"))
+        return HTMLResponse(web_asset("live.html"))
 
     @app.get("/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:
@@ -542,7 +544,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         if ext not in types or "/" in name or name.startswith("."):
             raise HTTPException(404, "no such file")
         try:
-            return Response(_web(name), media_type=types[ext])
+            return Response(web_asset(name), media_type=types[ext])
         except FileNotFoundError:
             raise HTTPException(404, "no such file") from None
 
@@ -581,18 +583,14 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     return app
 
 
-def _web(name: str) -> str:
-    return resources.files("skyshield.web").joinpath(name).read_text(encoding="utf-8")
-
-
 def _scene_payload(scenario: Scenario) -> str:
     """Scene, palette and labels for the page, as JSON text (built once per server)."""
-    from skyshield.report.html import CLASSES, NATIONS, _palette, _scene_json
+    from skyshield.report.html import CLASSES, NATIONS, palette, scene_json
     from skyshield.report.scene import build_scene
     from skyshield.report.style import CLASS_LABELS
 
     return json.dumps({
-        "scene": _scene_json(build_scene(scenario)), "palette": _palette(),
+        "scene": scene_json(build_scene(scenario)), "palette": palette(),
         "meta": {"classLabels": [CLASS_LABELS[c] for c in CLASSES],
                  "nations": list(NATIONS), "epoch": scenario.epoch.isoformat(),
                  "scenario": scenario.name},

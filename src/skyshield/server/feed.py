@@ -15,12 +15,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from skyshield.contracts import Plots
 from skyshield.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["FeedError", "FeedResult", "raid_plots", "run_feed"]
 
@@ -103,7 +106,24 @@ def _first_detection(sc: Scenario, seed: int) -> float:
     raise FeedError(f"no threat of {sc.name} is ever seen by its radars")
 
 
-def _password(user: str, password: str | None, credentials: Path | None) -> str:
+def sign_in(http: httpx.Client, user: str, password: str) -> None:
+    """Sign `http` in to the live server as `user` (its later requests carry the token)."""
+    r = http.post("/api/login", json={"name": user, "password": password})
+    if r.status_code != 200:
+        raise FeedError(f"sign-in as {user!r} refused: {r.json().get('detail')}")
+    http.headers["Authorization"] = f"Bearer {r.json()['token']}"
+
+
+def set_clock(http: httpx.Client, t: float, rate: float) -> dict[str, Any]:
+    """Set the server's exercise clock to scenario time `t` [s] running at `rate`."""
+    r = http.post("/api/clock", json={"t": t, "rate": rate})
+    if r.status_code != 200:
+        raise FeedError(f"the server refused the clock: {r.text}")
+    return r.json()
+
+
+def password_of(user: str, password: str | None, credentials: Path | None) -> str:
+    """The feed account's password: given, or read from the server's accounts file."""
     if password:
         return password
     path = credentials or Path("skyshield-server.credentials.json")
@@ -127,25 +147,19 @@ def run_feed(source: str, to: str, *, speed: float = 10.0, start_s: float | None
     from skyshield.server.ingest import plots_to_wire
 
     sc, seed = load_source(source, load)
-    pw = _password(user, password, credentials)
+    pw = password_of(user, password, credentials)
     base = to.rstrip("/")
     res = FeedResult()
     wall_limit = minutes * 60.0 / speed + 60.0  # real-time bound [s]
     wall0 = time.monotonic()
     try:
         with httpx.Client(base_url=base, timeout=10.0) as http:
-            r = http.post("/api/login", json={"name": user, "password": pw})
-            if r.status_code != 200:
-                raise FeedError(f"sign-in as {user!r} refused: {r.json().get('detail')}")
-            http.headers["Authorization"] = f"Bearer {r.json()['token']}"
+            sign_in(http, user, pw)
             plots_iter = raid_plots(sc, seed, start_s, minutes)
             clock_set = False
             for t, plots in plots_iter:
                 if not clock_set:
-                    r = http.post("/api/clock", json={"t": t - STEP_S, "rate": speed})
-                    if r.status_code != 200:
-                        raise FeedError(f"the server refused the clock: {r.text}")
-                    c = r.json()
+                    c = set_clock(http, t - STEP_S, speed)
                     clock0, rate, mono0 = c["t"], c["rate"], time.monotonic()
                     say(f"feeding {sc.name} (seed {seed}) from t={t:.0f} s at x{speed:g} "
                         f"into {base}")
