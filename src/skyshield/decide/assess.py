@@ -45,7 +45,7 @@ import numpy as np
 import shapely
 
 from skyshield.doctrine import HORIZON_S
-from skyshield.geo.borders import borders
+from skyshield.geo.borders import NATO_ORDER, borders
 from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass, library
 
@@ -78,7 +78,6 @@ CLASS_VALUE = np.array(
     ]
 )
 
-NATO_ORDER = ("POL", "SVK", "HUN", "ROU")  # column order of `t_to_border`
 WATCHED = (*NATO_ORDER, "MDA")  # countries with sampled entry times (coalition airspace)
 N_SAMPLES = 32  # K: sampled states per track (a power of two for the Sobol set) [-]
 SIMPLIFY_M = 100.0  # border simplification for the crossing tests (frame) [m]

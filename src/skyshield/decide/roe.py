@@ -57,7 +57,6 @@ from skyshield.model.library import ThreatClass, library
 from skyshield.model.population import near_population
 from skyshield.model.scenario import PredictedEntryTrigger, Rules, Scenario
 from skyshield.model.zones import build_zones
-from skyshield.units import MINUTE
 
 __all__ = [
     "CITY_MIN_POPULATION",
@@ -315,7 +314,7 @@ class NationRules:
         if not isinstance(trig, PredictedEntryTrigger):
             return None
         countries = (self.nation,) if trig.airspace == "own" else tuple(sorted(NATO))
-        return trig.within_min * MINUTE, countries
+        return trig.within_s, countries
 
 
 @dataclass(frozen=True)
@@ -482,7 +481,7 @@ def compile_rules(
 def required_horizon_s(scenario: Scenario) -> float:
     """The longest ``predicted_entry`` window of any nation [s] (0 if none): the horizon
     `decide.assess.assess` needs so that every trigger is judged on its own window."""
-    return max((r.trigger.within_min * MINUTE for r in scenario.rules.values()
+    return max((r.trigger.within_s for r in scenario.rules.values()
                 if isinstance(r.trigger, PredictedEntryTrigger)), default=0.0)
 
 

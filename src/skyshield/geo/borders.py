@@ -38,7 +38,8 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 StrArray = NDArray[np.str_]
 
-NATO = frozenset({"POL", "SVK", "HUN", "ROU"})
+NATO_ORDER = ("POL", "SVK", "HUN", "ROU")  # the NATO neighbours, in display and column order
+NATO = frozenset(NATO_ORDER)
 CELL_DEG = 1.0 / 64.0  # lookup-grid cell [deg] (~1.7 km N-S); a power of two keeps floor() exact
 DENSIFY_DEG = 0.005  # max lon/lat edge before projecting (frame chord vs lon/lat line < 1 mm) [deg]
 _MIXED = 255  # grid code: the cell touches a border, decide exactly per point

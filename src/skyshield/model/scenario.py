@@ -272,6 +272,10 @@ class PredictedEntryTrigger(Strict):
     within_min: float = Field(gt=0, le=240)
     probability: float = Field(default=0.5, gt=0, le=1)
 
+    @property
+    def within_s(self) -> float:
+        return self.within_min * MINUTE
+
 
 Trigger = Annotated[AnyInZoneTrigger | PredictedEntryTrigger, Field(discriminator="kind")]
 

@@ -19,7 +19,6 @@ from skyshield.model.resolve import parse_latlon
 from skyshield.model.scenario import Scenario
 from skyshield.model.zones import build_zones
 
-NATO = ("POL", "SVK", "HUN", "ROU")
 HOSTILE = ("RUS", "BLR", "UKR")  # no coalition squadron is based here
 
 

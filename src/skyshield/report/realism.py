@@ -11,11 +11,11 @@ from typing import Any
 
 import pandas as pd
 
+from skyshield.geo.borders import NATO_ORDER
+from skyshield.report.style import NATION_NAMES
+
 __all__ = ["NATO_ORDER", "airspace_lines", "debris_lines", "dilemma_table", "held_fire_line"]
 
-NATO_ORDER = ("POL", "SVK", "HUN", "ROU")
-NAMES = {"POL": "Poland", "SVK": "Slovakia", "HUN": "Hungary", "ROU": "Romania",
-         "MDA": "Moldova", "BLR": "Belarus", "RUS": "Russia"}
 
 
 def airspace_lines(metrics: dict[str, Any]) -> list[str]:
@@ -28,13 +28,13 @@ def airspace_lines(metrics: dict[str, Any]) -> list[str]:
     total = sum(v["threats_entered"] for _, v in nato)
     out = [f"NATO airspace violated by {total} threat{'s' if total != 1 else ''}"
            + (": " + "; ".join(
-               f"{NAMES[c]} {v['threats_entered']} (longest {v['longest_min']:.1f} min, "
+               f"{NATION_NAMES[c]} {v['threats_entered']} (longest {v['longest_min']:.1f} min, "
                f"deepest {v['max_depth_km']:.0f} km, {v['ended_inside']} fell inside)"
                for c, v in nato) if nato else "")]
     for c in ("MDA", "BLR"):
         v = a.get(c)
         if v is not None:
-            out.append(f"{NAMES[c]} overflown by {v['threats_entered']} threat"
+            out.append(f"{NATION_NAMES[c]} overflown by {v['threats_entered']} threat"
                        f"{'s' if v['threats_entered'] != 1 else ''}"
                        + (f" ({v['minutes']:.0f} min in all, deepest {v['max_depth_km']:.0f} km)"
                           if v["threats_entered"] else ""))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-NATO = ("POL", "SVK", "HUN", "ROU")  # "NATO" in a pattern stands for each of these
+from skyshield.geo.borders import NATO_ORDER  # "NATO" in a pattern stands for each
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ CATALOGUE = {h.name: h for h in (
 
 
 def _glob(columns: list[str], pattern: str) -> list[str]:
-    pats = [pattern.replace("NATO", n) for n in NATO] if "NATO" in pattern else [pattern]
+    pats = [pattern.replace("NATO", n) for n in NATO_ORDER] if "NATO" in pattern else [pattern]
     return [c for c in columns if any(fnmatch.fnmatchcase(c, p) for p in pats)]
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 from skyshield.geo.borders import NATO, country_of
 from skyshield.model.scenario import Scenario
 from skyshield.sim.events import EventKind
+from skyshield.units import MINUTE
 
 OUTCOMES = (
     "destroyed_coalition",
@@ -71,7 +72,7 @@ def compute_metrics(
             "approval_delay_s_mean": round(float(g["approval_delay_s"].sum()) / n_appr, 1)
             if n_appr
             else 0.0,
-            "mez_minutes": round(float(g["mez_s"].sum()) / 60.0, 1),
+            "mez_minutes": round(float(g["mez_s"].sum()) / MINUTE, 1),
         }
     return {
         "scenario": scenario.name,

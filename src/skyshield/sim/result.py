@@ -20,7 +20,7 @@ from skyshield.model.library import ThreatClass
 from skyshield.model.scenario import Scenario
 from skyshield.sim.events import EventKind
 from skyshield.sim.metrics import compute_metrics, realism_metrics, threat_realism_columns
-from skyshield.units import KM
+from skyshield.units import HOUR, KM, MINUTE
 
 if TYPE_CHECKING:
     from skyshield.sim.record import RunRecord
@@ -225,7 +225,7 @@ def _aircraft_table(eng: RunRecord) -> pd.DataFrame:
             "type": [f.squads[k].ac_type.name for k in sq],
             "base": [f.squads[k].base for k in sq],
             "sorties": fl.sorties,
-            "flight_h": fl.flight_s / 3600.0,
+            "flight_h": fl.flight_s / HOUR,
             "cost_per_hour_usd": [f.squads[k].ac_type.cost_per_hour_usd for k in sq],
             "shots": eng.shots_fired,
             "kills": eng.kills,
@@ -234,7 +234,7 @@ def _aircraft_table(eng: RunRecord) -> pd.DataFrame:
                 ex.depth_n > 0, ex.depth_sum / np.maximum(ex.depth_n, 1), 0.0
             )
             / KM,
-            "ukr_min": eng.ukr_time_s / 60.0,
+            "ukr_min": eng.ukr_time_s / MINUTE,
             "closest_blr_rus_km": np.where(
                 np.isfinite(ex.closest_blr_rus), ex.closest_blr_rus / KM, np.nan
             ),

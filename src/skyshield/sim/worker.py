@@ -21,6 +21,7 @@ from typing import Any
 
 from skyshield.model.scenario import Scenario
 from skyshield.model.study import Variation
+from skyshield.units import MINUTE
 
 SKIP = ("scenario", "wall_s", "speedup", "run")  # identity and timing, not outcomes
 EXTRA = "extra."  # metrics the worker derives from the run's tables (not in metrics.json)
@@ -80,8 +81,8 @@ def run_task(task: RunTask) -> dict[str, Any]:
         record.update(night=draw.night, raid_scale=round(draw.scale, 6), threats=draw.threats)
         result = run_scenario(sc, seed=task.seed, picture=task.picture, assign=task.assign)
         row = flatten(result.metrics)
-        row[EXTRA + "nato_violation_min"] = round(float(result.threats["nato_s"].sum()) / 60, 2) \
-            if "nato_s" in result.threats else math.nan
+        nato_s = result.threats["nato_s"].sum() if "nato_s" in result.threats else math.nan
+        row[EXTRA + "nato_violation_min"] = round(float(nato_s) / MINUTE, 2)
         del result
         record.update(status="ok", error="", metrics=row)
     except Exception as e:  # a failed run is recorded; the study goes on
