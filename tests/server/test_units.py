@@ -202,6 +202,57 @@ def test_unanswered_requests_expire_after_the_window() -> None:
         ap.decide(7, True, Principal("pl", "POL", "operator", 1e12), 161.0)
 
 
+PL = Principal("pl", "POL", "operator", 1e12)
+
+
+def _approver() -> tuple[HumanApprover, list[tuple[str, dict]]]:
+    seen: list[tuple[str, dict]] = []
+    ap = HumanApprover({"POL": 60.0}, lambda r: [{}],
+                       lambda k, p, e: seen.append((k, dict(e))) or len(seen))
+    ap.request(_Req("POL"))
+    return ap, seen
+
+
+def test_a_withdrawn_request_leaves_the_queue_and_cannot_be_decided() -> None:
+    ap, seen = _approver()
+    ap.cancel(np.array([7]), 130.0, np.array(["track_lost"]))
+    assert not ap.pending() and [k for k, _ in seen] == ["proposal", "withdrawal"]
+    assert seen[-1][1]["why"] == "track_lost" and "track ended" in seen[-1][1]["reason"]
+    p = ap.recent()[0]
+    assert p.state == "withdrawn" and p.t_decided == 130.0 and p.decided_by is None
+    assert "track ended" in p.to_json()["why"]
+    for verdict in (True, False):
+        with pytest.raises(DecisionError, match="withdrawn by the decision core") as e:
+            ap.decide(7, verdict, PL, 131.0)
+        assert e.value.status == 409
+    ap.cancel(np.array([7]), 140.0, np.array(["timeout"]))  # twice: recorded once
+    assert len(ap.decisions(200.0)) == 0 and [k for k, _ in seen][-1] == "withdrawal"
+    assert len(seen) == 2  # and it never expires afterwards
+
+
+def test_a_verdict_the_core_had_not_collected_is_dropped_by_the_withdrawal() -> None:
+    ap, seen = _approver()
+    ap.decide(7, True, PL, 120.0)  # approved between the core's last look and its withdrawal
+    ap.cancel(np.array([7]), 121.0, np.array(["aircraft_left"]))
+    assert len(ap.decisions(122.0)) == 0  # the core never learns an approval it cannot use
+    assert [k for k, _ in seen] == ["proposal", "approval", "withdrawal"]
+    assert seen[-1][1]["verdict_dropped"] == "approved" and seen[-1][1]["verdict_by"] == "pl"
+
+
+def test_withdrawing_an_answered_or_expired_request_changes_nothing() -> None:
+    ap, seen = _approver()
+    ap.decide(7, False, PL, 120.0)
+    assert ap.decisions(121.0).id.tolist() == [7]  # handed back: the core has its verdict
+    ap.cancel(np.array([7]), 122.0, np.array(["track_lost"]))
+    assert ap.recent()[0].state == "denied"
+    ap2, seen2 = _approver()
+    ap2.decisions(160.0)  # the window closed first
+    ap2.cancel(np.array([7, 99]), 160.0, np.array(["timeout", "timeout"]))
+    assert ap2.recent()[0].state == "expired"
+    assert [k for k, _ in seen] == ["proposal", "denial"]
+    assert [k for k, _ in seen2] == ["proposal", "expiry"]
+
+
 # ---------------------------------------------------------------------------- stores
 def _exercise_store(url: str, tmp_path) -> None:  # noqa: ANN001
     store = open_store(url)

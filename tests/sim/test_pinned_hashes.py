@@ -26,10 +26,21 @@ History:
   previous generator (pickled from main) reproduces the previous western-night and
   border-skim perfect hashes exactly (debris and missed munitions draw from their own
   generator and write no events; no scenario here declares `hold_fire`).
+- approval requests are withdrawn when their engagement ends first (issue 9, the
+  approver's `cancel`): a pending engagement whose aircraft leaves the fight (bingo) or
+  whose track ends no longer gets a later `approval` row from the delay approver; an
+  `approval_withdrawn` row (value: seconds waited, detail: why) is logged when it ends.
+  border-skim perfect: 1 approval fewer, 1 withdrawal (aircraft_left); border-skim tracked:
+  3 fewer, 3 withdrawals (2 aircraft_left, 1 track_lost); mass-raid tracked: 5 fewer, 6
+  withdrawals (all track_lost; the sixth's approval was due after the end of the run). The
+  other three logs had no such engagement and are unchanged; in all six every row other
+  than approvals and withdrawals is identical, in order, checked against the logs before
+  the change. The decisions themselves are unchanged (the core ignored those approvals).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from skyshield.model.loader import load_scenario
@@ -44,13 +55,13 @@ PINNED = {
     ("western-night", "tracked"):
         "6daa077c6acf6965ef1ff13e6a1b1aea35e45895e9dac5fa6749362d99516aa7",
     ("border-skim", "perfect"):
-        "ac1b49d1e2d20189b4ddb53e039302f921af0e45250a01880851e5f28ec3f8d2",
+        "8715dbe571aa2b22653689655bf4a347b4b0bf722c8c1ab01e610608b2d40867",
     ("border-skim", "tracked"):
-        "fc2124efc7550b4e46a0c4af6b4be07eb0f58e591ed8aff58e12be7d3659c2db",
+        "95726873c42fd43e0c57c7c3a567ff47ffbb80b22b873c2c67184b45250f3da1",
     ("mass-raid", "perfect"):
         "0dc046533cae6a11c3c24043046175087bf001972139cfe35c9b3aa6191a5d0c",
     ("mass-raid", "tracked"):
-        "511637e8cb157318ed1d90f902e28a0d01a3f46d6c5f74f03484c3ba85fcdc08",
+        "ddf37fb7f7128ca69318a8c70c026b69170c6b5af75ad4b8b398a3a2434cfd02",
 }
 
 
@@ -88,3 +99,28 @@ def test_every_sortie_lasts_a_minute_at_least(pinned_runs, name, picture):
     assert took.sum() > 0
     flown = ev.t.to_numpy()[1:][pair] - ev.t.to_numpy()[:-1][pair]
     assert (flown >= 60.0).all(), f"sorties of {sorted(flown)[:3]} s"
+
+
+@pytest.mark.parametrize(("name", "picture"), sorted(PINNED))
+def test_no_approval_arrives_for_an_engagement_that_ended(pinned_runs, name, picture):
+    """Against the world's own events: no approval comes after its aircraft went home
+    (bingo, landed); each request gets at most one answer, approval or withdrawal. (The
+    logs before the withdrawal had three such approvals in the border-skim runs.)"""
+    e = pinned_runs(name, picture).events
+    ended = {"bingo", "land"}
+    checked = 0
+    for r in e[e.kind == "approval_request"].itertuples():
+        later = e[e.t >= r.t]
+        mine = later[(later.aircraft == r.aircraft) & (later.track == r.track)]
+        nxt = later[(later.aircraft == r.aircraft) & (later.kind == "approval_request")
+                    & (later.index > r.Index)]
+        until = nxt.t.iloc[0] if len(nxt) else np.inf  # this request's answers come before
+        ans = mine[mine.kind.isin(["approval", "approval_withdrawn"]) & (mine.t <= until)]
+        assert len(ans) <= 1, ans
+        if not len(ans) or ans.kind.iloc[0] != "approval":
+            continue
+        t1 = ans.t.iloc[0]
+        between = later[later.t < t1]
+        assert not len(between[(between.aircraft == r.aircraft) & between.kind.isin(ended)])
+        checked += 1
+    assert checked > 0

@@ -3,7 +3,8 @@
 `Decider.step(tracks, own_forces, t)` runs, in this order:
 
 1. **approvals**: verdicts of the `Approver` reached by `t` move engagements from pending
-   to approved or refused; pending ones older than the timeout expire;
+   to approved or refused; pending ones older than the timeout expire; engagements whose
+   aircraft left the fight (bingo) end;
 2. **patrol relief** (`relieve`): top up quick-reaction alert, launch relief to stations
    before the aircraft there must go home;
 3. **plan** (`plan`): candidate tracks (inside a permitted area, not engaged, no weapon
@@ -11,7 +12,12 @@
    national approval where the rules say so;
 4. **steering and release** (`full`: every engagement, else only those about to
    release): fly each engaged aircraft to the lead point of its track, fire when the
-   track is in range, the rules allow it and the engagement is approved.
+   track is in range, the rules allow it and the engagement is approved; engagements
+   whose track ended are released.
+
+A pending engagement that ends without a verdict (expired, its aircraft gone, its track
+ended) has its approval request withdrawn at the `Approver` (`cancel`) and listed in
+`Orders.withdrawn`: no approval ever arrives for an engagement that no longer exists.
 
 It reads tracks and own forces only (never truth), and holds the engagement book. The
 simulation calls the slow stages on their periods; a live caller may run all every call.
@@ -33,6 +39,7 @@ from skyshield.contracts import (
     PatrolLaunch,
     PatrolPlan,
     Steer,
+    Withdrawn,
 )
 from skyshield.decide.approve import Approver, DelayApprover, Requests
 from skyshield.decide.assess import EntryCache
@@ -88,6 +95,7 @@ class Decider:
         self.book = Book(n_aircraft)
         self.entry = EntryCache(horizon_s)  # per decider: its memory lives with the run
         self.next_request = 0
+        self._withdraw: list[tuple[np.ndarray, str]] = []  # this step's (request ids, why)
 
     # ------------------------------------------------------------------ public
     def step(
@@ -105,16 +113,39 @@ class Decider:
         and the state of the own forces `own`."""
         tt = t if tracks_t is None else tracks_t
         state = own.state.copy()  # the forces' state as these orders will leave it
+        self._withdraw = []
         decisions, released = self._approvals(t)
         gone = self.book.engaged & (state != S.INTERCEPT) & (state != S.SCRAMBLE)
-        self.book.end(np.flatnonzero(gone))  # the aircraft left the fight (bingo)
+        self._end(np.flatnonzero(gone), "aircraft_left")  # the aircraft left the fight (bingo)
         alert, patrol = self._relieve(own, state, t) if relieve else (_NONE, PatrolLaunch())
         engage, requests = self._plan(tracks, own, state, t) if plan else (Engage(), None)
         release, steer, fire, held = self._engagements(tracks, tt, own, state, t, full)
         close = np.flatnonzero(self.book.engaged & self.book.close)
+        withdrawn = self._cancel(t)
         return Orders(t, alert=alert, patrol=patrol, engage=engage,
                       release=np.concatenate([released, release]), steer=steer, fire=fire,
-                      close=close, requests=requests, decisions=decisions, held=held)
+                      close=close, requests=requests, decisions=decisions, held=held,
+                      withdrawn=withdrawn)
+
+    # ------------------------------------------------------------ withdrawals
+    def _end(self, ac: np.ndarray, why: str,
+             state: EngagementState = EngagementState.FREE) -> None:
+        """End engagements `ac` without a verdict; pending ones are withdrawn (`why`)."""
+        book = self.book
+        pend = ac[(book.track[ac] >= 0) & (book.state[ac] == EngagementState.PENDING)]
+        if len(pend):
+            self._withdraw.append((book.request[pend].copy(), why))
+        book.end(ac, state)
+
+    def _cancel(self, t: float) -> Withdrawn:
+        """Tell the approver which requests this step withdrew; they go in the orders."""
+        if not self._withdraw:
+            return Withdrawn()
+        ids = np.concatenate([w[0] for w in self._withdraw])
+        why = np.concatenate([np.full(len(w[0]), w[1]) for w in self._withdraw])
+        self._withdraw = []
+        self.approver.cancel(ids, t, why)
+        return Withdrawn(ids, why)
 
     # -------------------------------------------------------------- approvals
     def _approvals(self, t: float):  # noqa: ANN202 - (Decisions, released aircraft)
@@ -132,7 +163,7 @@ class Decider:
         pend = book.pending()
         old = pend[t - book.asked_t[pend] >= self.config.approval_timeout_s]
         if len(old):
-            book.end(old, EngagementState.EXPIRED)
+            self._end(old, "timeout", EngagementState.EXPIRED)
             released.append(old)
         return dec, np.concatenate(released)
 
@@ -287,7 +318,7 @@ class Decider:
         else:
             pos, found = np.zeros(len(eng), np.int64), np.zeros(len(eng), bool)
         lost = eng[~found]  # the track ended (destroyed or dropped): back to the station
-        book.end(lost)
+        self._end(lost, "track_lost")
         eng, rows = eng[found], order[pos[found]]
         flying = state[eng] == S.INTERCEPT
         eng, rows = eng[flying], rows[flying]

@@ -456,7 +456,8 @@ def create_app(cfg: ServerConfig) -> FastAPI:
 
     @app.post("/api/engagements/{eid}/approve", tags=["decisions"], responses={
         403: {"description": "not an operator of the aircraft's nation"},
-        409: {"description": "already decided, or expired"}})
+        409: {"description": "already decided, expired, or withdrawn by the decision "
+                     "core (its engagement ended first)"}})
     async def approve(eid: int, p: Annotated[Principal, Depends(who)],
                       body: VerdictIn | None = None) -> dict[str, Any]:
         """Approve an engagement of your nation's aircraft. The answer comes once the
@@ -472,7 +473,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     @app.get("/api/decisions", tags=["decisions"])
     async def decisions(_: Annotated[Principal, Depends(seer)],
                         nation: str | None = None) -> dict[str, Any]:
-        """Every approval, denial and expiry on record (from the database)."""
+        """Every approval, denial, expiry and withdrawal on record (from the database)."""
         rows = await asyncio.to_thread(srv().store.decisions, nation)
         return {"decisions": rows}
 
