@@ -113,9 +113,15 @@ class DaskRunner:
             queue.clear()
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # no INFO lines about workers retiring at shutdown
+        try:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            quiet.setLevel(level)
 
 
 def _reachable(address: str, timeout_s: float = 5.0) -> None:
