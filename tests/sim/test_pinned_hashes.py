@@ -26,6 +26,14 @@ History:
   previous generator (pickled from main) reproduces the previous western-night and
   border-skim perfect hashes exactly (debris and missed munitions draw from their own
   generator and write no events; no scenario here declares `hold_fire`).
+- chases broken off at the edge of the permitted area (issue 14): an engaged aircraft
+  whose intercept point has left its nation's permitted area (too deep into Ukraine, in an
+  excluded zone) ends the engagement (airborne: back to its station or home; still
+  scrambling: stands down), as the release rules would never let it fire there. Before,
+  the chase went on: in coalition-options Romanian F-16s under a 50 km depth flew 108 km
+  into Ukraine, Polish ones within 7 km of Belarus. border-skim and mass-raid change
+  (more assignments as tracks leave and re-enter the areas: 12->15, 19->50, 15->39,
+  24->31; shots 0->0, 0->0, 4->3, 2->4); western-night's two logs are unchanged.
 """
 
 from __future__ import annotations
@@ -44,13 +52,13 @@ PINNED = {
     ("western-night", "tracked"):
         "6daa077c6acf6965ef1ff13e6a1b1aea35e45895e9dac5fa6749362d99516aa7",
     ("border-skim", "perfect"):
-        "ac1b49d1e2d20189b4ddb53e039302f921af0e45250a01880851e5f28ec3f8d2",
+        "d17544d79d34e413e352aeb526e00b37510ad09f0142cd00bd74d0843f70e5eb",
     ("border-skim", "tracked"):
-        "fc2124efc7550b4e46a0c4af6b4be07eb0f58e591ed8aff58e12be7d3659c2db",
+        "2bae3eb17985f99048a2f375c6abcfbfd1dc90bf733fdf957c1bc2ccee2355e5",
     ("mass-raid", "perfect"):
-        "0dc046533cae6a11c3c24043046175087bf001972139cfe35c9b3aa6191a5d0c",
+        "e94064a28edaf63c364bf5e9ccc131366ae415477359a94a1c0a63177dcaea61",
     ("mass-raid", "tracked"):
-        "511637e8cb157318ed1d90f902e28a0d01a3f46d6c5f74f03484c3ba85fcdc08",
+        "80936c507cf8736f5b59c80abfa8c54a63abd5792107bbb56099c4569fe6dd9b",
 }
 
 

@@ -268,6 +268,34 @@ class Decider:
         return surv
 
     # ----------------------------------------------------------- engagements
+    def _out_of_bounds(self, tracks: Tracks, tracks_t: float, own: OwnForces,
+                       eng: np.ndarray, rows: np.ndarray, t: float,
+                       delay: np.ndarray) -> np.ndarray:
+        """Which engagements `eng` (their tracks at `rows`) to break off: those whose
+        intercept point, from where the aircraft is now and after `delay` (a scramble),
+        lies outside its nation's permitted area (the aim of `engage.plan`, recomputed).
+        The target would be out of bounds when in range (no release, rules 3-6), and the
+        chase would carry the aircraft deeper into Ukraine, or nearer Belarus and Russia,
+        than its rules allow. Airborne, it goes back to its station (or home); still on the
+        ground, it stands down. The track may be taken again if it comes back."""
+        if not len(eng):
+            return np.zeros(0, bool)
+        x = tracks.x[rows].copy()
+        x[:, :3] += x[:, 3:] * (t - tracks_t)
+        w, p = self.book.weapon[eng], own.pos[eng]
+        p_t = x[:, :2] + x[:, 3:5] * delay[:, None]  # the target moves on meanwhile
+        reach = RANGE_MARGIN * self.table.reach(w, aspect_cos(p_t, x[:, 3:5], p[:, :2]))
+        tau = time_to_range(p_t - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
+        tau = np.where(np.isfinite(tau), tau, 0.0) + delay
+        goal = lead_point(x[:, :3], x[:, 3:6], tau)
+        glat, glon, _ = THEATRE.to_lla(goal)
+        inside = np.ones(len(eng), bool)
+        for nation, nr in self.rules.items():
+            m = own.nation[eng] == nation
+            if m.any():
+                inside[m] = nr.permitted.contains(glat[m], glon[m])
+        return ~inside
+
     def _engagements(self, tracks: Tracks, tracks_t: float, own: OwnForces,
                      state: np.ndarray, t: float, full: bool
                      ) -> tuple[np.ndarray, Steer, Fire, Held]:
@@ -290,6 +318,14 @@ class Decider:
         book.end(lost)
         eng, rows = eng[found], order[pos[found]]
         flying = state[eng] == S.INTERCEPT
+        taking_off = state[eng] == S.SCRAMBLE
+        delay = np.where(taking_off, own.alert_delay_s[eng], 0.0)
+        off = self._out_of_bounds(tracks, tracks_t, own, eng, rows, t, delay) & (
+            flying | taking_off)
+        if off.any():
+            book.end(eng[off])
+            lost = np.concatenate([lost, eng[off]])
+        flying &= ~off
         eng, rows = eng[flying], rows[flying]
         if not len(eng):
             return lost, Steer(), Fire(), Held()
