@@ -11,7 +11,9 @@
    national approval where the rules say so;
 4. **steering and release** (`full`: every engagement, else only those about to
    release): fly each engaged aircraft to the lead point of its track, fire when the
-   track is in range, the rules allow it and the engagement is approved.
+   track is in range, the rules allow it and the engagement is approved; break off (back
+   to station or home, or stand down if still scrambling) where the lead point has left
+   the nation's permitted area, since no release would be allowed there.
 
 It reads tracks and own forces only (never truth), and holds the engagement book. The
 simulation calls the slow stages on their periods; a live caller may run all every call.
