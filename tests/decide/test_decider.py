@@ -155,6 +155,33 @@ def test_release_check_follows_the_weapon_envelope(gap_m, fires):
         assert not d.book.engaged[0]  # the engagement ends when it fires
 
 
+@pytest.mark.parametrize(("track_lon", "east_ms", "kept"), [
+    (24.20, -50.0, True),  # ~77 km in, flying west toward the shooter: go on
+    (24.70, 50.0, True),  # ~115 km in, slowly east: in range about 130 km in
+    (25.40, 150.0, False),  # ~165 km in and flying away east: beyond the zone, break off
+    (25.60, -200.0, True),  # still outside, flying in fast: met about 135 km in
+])
+def test_chase_is_broken_off_where_the_intercept_point_leaves_the_permitted_area(
+        track_lon, east_ms, kept):
+    """Poland may engage up to 150 km into Ukraine (at 49.84 N its border is near 23.1 E,
+    72 km per degree of longitude). Once engaged, an aircraft chases the lead point only
+    while it lies inside that area; otherwise the engagement ends and the aircraft is
+    released (back to its station). Lead points: tau = (gap - reach) / closing speed."""
+    p, x, v = head_on()
+    d = Decider(rules_for("automatic"), table(), 1)
+    d.step(tracks_at(x, v), own(p), 0.0)  # planned head-on, well inside the zone
+    assert d.book.engaged[0]
+    track = THEATRE.to_xyz(SHOOTER_LL[0], track_lon, 5000.0)[None, :]
+    o = d.step(tracks_at(track, np.array([[east_ms, 0.0, 0.0]])),
+               own(p, state=AircraftState.INTERCEPT), 1.0, plan=False)
+    assert len(o.fire.aircraft) == 0  # nothing in range yet
+    assert bool(d.book.engaged[0]) is kept
+    if kept:
+        assert o.steer.aircraft.tolist() == [0] and 0 not in o.release.tolist()
+    else:
+        assert o.release.tolist() == [0] and len(o.steer.aircraft) == 0
+
+
 def test_weapon_choice_gun_for_a_slow_drone_missile_for_a_fast_cruise_missile():
     p, x, v = head_on(speed=50.0)
     d = Decider(rules_for("automatic"), table(gun=True), 1)

@@ -36,6 +36,17 @@ History:
   other three logs had no such engagement and are unchanged; in all six every row other
   than approvals and withdrawals is identical, in order, checked against the logs before
   the change. The decisions themselves are unchanged (the core ignored those approvals).
+- chases broken off at the edge of the permitted area (issue 14): an engaged aircraft
+  whose intercept point has left its nation's permitted area (too deep into Ukraine, in an
+  excluded zone) ends the engagement (airborne: back to its station or home; still
+  scrambling: stands down), as the release rules would never let it fire there. Before,
+  the chase went on: in coalition-options Romanian F-16s under a 50 km depth flew 108 km
+  into Ukraine, Polish ones within 7 km of Belarus. border-skim and mass-raid change
+  (more assignments as tracks leave and re-enter the areas: 12->15, 19->50, 15->39,
+  24->31; shots 0->0, 0->0, 4->3, 2->4); western-night's two logs are unchanged.
+- both of the above together (merge of the two): a chase broken off while its approval
+  was pending withdraws the request too (`out_of_area`); the four changed logs are the
+  composition of the two changes.
 """
 
 from __future__ import annotations
@@ -55,13 +66,13 @@ PINNED = {
     ("western-night", "tracked"):
         "6daa077c6acf6965ef1ff13e6a1b1aea35e45895e9dac5fa6749362d99516aa7",
     ("border-skim", "perfect"):
-        "8715dbe571aa2b22653689655bf4a347b4b0bf722c8c1ab01e610608b2d40867",
+        "a5f19704382d403c8f8fac09a1269b53c7adb121c9348a7edd78557b6d82a47b",
     ("border-skim", "tracked"):
-        "95726873c42fd43e0c57c7c3a567ff47ffbb80b22b873c2c67184b45250f3da1",
+        "4a91c63ae70c78c72458c6b0bf4f3109ea86138777a342ab884096c236d4f208",
     ("mass-raid", "perfect"):
-        "0dc046533cae6a11c3c24043046175087bf001972139cfe35c9b3aa6191a5d0c",
+        "d3c660561418d5bfc0f21cca2688a062a191241646e8db64337c73032b3a5326",
     ("mass-raid", "tracked"):
-        "ddf37fb7f7128ca69318a8c70c026b69170c6b5af75ad4b8b398a3a2434cfd02",
+        "fa3ecfd12853d1bf0251330e59bf509e41fcc9250e8c7bda13825d45b8b98349",
 }
 
 

@@ -24,6 +24,8 @@ WITHDRAWN_WHY = {
     "aircraft_left": "the aircraft left the fight (returning to base: fuel or weapons)",
     "track_lost": "the track ended (destroyed, or lost by the picture)",
     "timeout": "no verdict within the decision core's approval timeout",
+    "out_of_area": "the intercept point left the nation's permitted area (the chase was "
+                   "broken off)",
 }
 
 

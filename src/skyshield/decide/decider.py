@@ -13,11 +13,14 @@
 4. **steering and release** (`full`: every engagement, else only those about to
    release): fly each engaged aircraft to the lead point of its track, fire when the
    track is in range, the rules allow it and the engagement is approved; engagements
-   whose track ended are released.
+   whose track ended are released; break off (back to station or home, or stand down if
+   still scrambling) where the lead point has left the nation's permitted area, since no
+   release would be allowed there.
 
 A pending engagement that ends without a verdict (expired, its aircraft gone, its track
-ended) has its approval request withdrawn at the `Approver` (`cancel`) and listed in
-`Orders.withdrawn`: no approval ever arrives for an engagement that no longer exists.
+ended, broken off) has its approval request withdrawn at the `Approver` (`cancel`) and
+listed in `Orders.withdrawn`: no approval ever arrives for an engagement that no longer
+exists.
 
 It reads tracks and own forces only (never truth), and holds the engagement book. The
 simulation calls the slow stages on their periods; a live caller may run all every call.
@@ -299,6 +302,34 @@ class Decider:
         return surv
 
     # ----------------------------------------------------------- engagements
+    def _out_of_bounds(self, tracks: Tracks, tracks_t: float, own: OwnForces,
+                       eng: np.ndarray, rows: np.ndarray, t: float,
+                       delay: np.ndarray) -> np.ndarray:
+        """Which engagements `eng` (their tracks at `rows`) to break off: those whose
+        intercept point, from where the aircraft is now and after `delay` (a scramble),
+        lies outside its nation's permitted area (the aim of `engage.plan`, recomputed).
+        The target would be out of bounds when in range (no release, rules 3-6), and the
+        chase would carry the aircraft deeper into Ukraine, or nearer Belarus and Russia,
+        than its rules allow. Airborne, it goes back to its station (or home); still on the
+        ground, it stands down. The track may be taken again if it comes back."""
+        if not len(eng):
+            return np.zeros(0, bool)
+        x = tracks.x[rows].copy()
+        x[:, :3] += x[:, 3:] * (t - tracks_t)
+        w, p = self.book.weapon[eng], own.pos[eng]
+        p_t = x[:, :2] + x[:, 3:5] * delay[:, None]  # the target moves on meanwhile
+        reach = RANGE_MARGIN * self.table.reach(w, aspect_cos(p_t, x[:, 3:5], p[:, :2]))
+        tau = time_to_range(p_t - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
+        tau = np.where(np.isfinite(tau), tau, 0.0) + delay
+        goal = lead_point(x[:, :3], x[:, 3:6], tau)
+        glat, glon, _ = THEATRE.to_lla(goal)
+        inside = np.ones(len(eng), bool)
+        for nation, nr in self.rules.items():
+            m = own.nation[eng] == nation
+            if m.any():
+                inside[m] = nr.permitted.contains(glat[m], glon[m])
+        return ~inside
+
     def _engagements(self, tracks: Tracks, tracks_t: float, own: OwnForces,
                      state: np.ndarray, t: float, full: bool
                      ) -> tuple[np.ndarray, Steer, Fire, Held]:
@@ -321,6 +352,14 @@ class Decider:
         self._end(lost, "track_lost")
         eng, rows = eng[found], order[pos[found]]
         flying = state[eng] == S.INTERCEPT
+        taking_off = state[eng] == S.SCRAMBLE
+        delay = np.where(taking_off, own.alert_delay_s[eng], 0.0)
+        off = self._out_of_bounds(tracks, tracks_t, own, eng, rows, t, delay) & (
+            flying | taking_off)
+        if off.any():
+            self._end(eng[off], "out_of_area")
+            lost = np.concatenate([lost, eng[off]])
+        flying &= ~off
         eng, rows = eng[flying], rows[flying]
         if not len(eng):
             return lost, Steer(), Fire(), Held()
