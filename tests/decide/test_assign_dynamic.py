@@ -81,7 +81,7 @@ def test_intercepts_outside_the_permitted_area_are_removed_before_solving():
 
 
 def test_the_price_sends_the_gun_at_a_drone_and_commit_takes_one_track_per_aircraft():
-    dp, *_ = problem()  # value 3: missile 0.8 x 3 - 1e6 x 7e-6 - 8 < 0 < gun 0.5 x 3
+    dp, *_ = problem()  # value 3: missile 0.8 x 3 - 1e6 x cost_price - reserve < 0 < gun 0.5 x 3
     sol = LocalSearchAssigner(seed=1).solve(dp.static)
     c = commit(dp, sol.x)
     assert len(c) == 1 and c.weapon.tolist() == [1]

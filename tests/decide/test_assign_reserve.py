@@ -45,7 +45,7 @@ def stage(cls: int, speed: float, value: float, rounds: np.ndarray, cfg: Dynamic
 def test_the_gun_takes_the_drone_and_the_missile_is_kept_for_the_cruise_missile(solver):
     # a drone heading for a valued place; a cruise missile later (class value 10 times the
     # assessment's factors: place, NATO entry, urgency; 18 to 130 in western-night)
-    drone_v, cm_v = 8.0, 30.0
+    drone_v, cm_v = 8.0, 60.0
     pk = table(True).pk
     rounds = np.array([1, 1])  # one missile, one gun pass
 
@@ -60,7 +60,7 @@ def test_the_gun_takes_the_drone_and_the_missile_is_kept_for_the_cruise_missile(
         return got + max([cm_v * pk[w, CRUISE] for w in usable], default=0.0)
 
     best = max((None, MISSILE, GUN), key=total)
-    assert best == GUN and total(GUN) == pytest.approx(0.5 * 8 + 0.8 * 30)
+    assert best == GUN and total(GUN) == pytest.approx(0.5 * 8 + 0.8 * 60)
 
     cfg = DynamicConfig()
     first = stage(DRONE, 50.0, drone_v, rounds, cfg)

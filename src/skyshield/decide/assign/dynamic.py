@@ -12,9 +12,12 @@ aircraft's straight path to it leaves its nation's permitted area: all applied *
 solving, so the solver's answer stays optimal for the problem it is given.
 
 The static problem handed to a `StaticSolver` has one "weapon" per (aircraft, weapon type)
-with rounds, Pk per weapon × threat class (the reference library), the threat value of
-the assessment, the weapon's cost at `cost_price`, the aircraft's nation as the
-burden-sharing group and `max_rounds_per_track` as the per-target cap. `commit` turns the
+with rounds, Pk per weapon × threat class (the reference library) discounted by
+exp(-release / `time_scale_s`) (the chance the engagement still ends in a shot), the
+threat value of the assessment, a price per round in value units (`cost_price` × the
+weapon's cost plus the missile's opportunity cost `reserve_value`), the aircraft's nation
+as the burden-sharing group and `max_rounds_per_track` as the per-target cap. The
+constants and their calibration: `DynamicConfig` and docs/assign.md. `commit` turns the
 answer into this cycle's engagements: each aircraft takes, of the tracks the plan gives it,
 the one it reaches first (the rest is the plan, re-solved next cycle: a rolling plan).
 """
@@ -43,7 +46,8 @@ class DynamicConfig:
     # value units per USD, calibrated in docs/assign.md: an AIM-9X ($440 k) costs 3.1, an
     # AIM-120C ($1.05 M) 7.35, a gun pass ($2 k) 0.014, so the 0.4 more Pk of an AIM-9X over
     # a gun pass does not pay on a drone valued up to 7.7 (the 90th percentile of the
-    # assessed drone values is 7.5), while both missiles pay on a cruise missile (>= 18)
+    # assessed drone values is 7.5), while both missiles pay on a cruise missile (>= 18);
+    # 2e-5 spends less per kill but destroys less (docs/assign.md, the 30-seed tables)
     cost_price: float = 7e-6
     # opportunity cost of a round of a missile (a weapon without a target-speed limit), as a
     # share of the expected class value it would destroy on the best class it can engage
