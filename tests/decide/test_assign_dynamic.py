@@ -81,11 +81,12 @@ def test_intercepts_outside_the_permitted_area_are_removed_before_solving():
 
 
 def test_the_price_sends_the_gun_at_a_drone_and_commit_takes_one_track_per_aircraft():
-    dp, *_ = problem()  # value 3: missile 0.8 x 3 - 1e6 x 1.5e-6 = 0.9 < gun 0.5 x 3
+    dp, *_ = problem()  # value 3: missile 0.8 x 3 - 1e6 x cost_price - reserve < 0 < gun 0.5 x 3
     sol = LocalSearchAssigner(seed=1).solve(dp.static)
     c = commit(dp, sol.x)
     assert len(c) == 1 and c.weapon.tolist() == [1]
-    free, *_ = problem(cost_price=0.0)  # no price: the missile's Pk wins (both fire)
+    # no price, no reserve, two rounds per track: the missile's Pk wins (both fire)
+    free, *_ = problem(cost_price=0.0, reserve=0.0, max_rounds_per_track=2)
     assert GreedyAssigner().solve(free.static).x.sum() == 2
 
 

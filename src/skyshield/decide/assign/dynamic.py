@@ -12,9 +12,12 @@ aircraft's straight path to it leaves its nation's permitted area: all applied *
 solving, so the solver's answer stays optimal for the problem it is given.
 
 The static problem handed to a `StaticSolver` has one "weapon" per (aircraft, weapon type)
-with rounds, Pk per weapon × threat class (the reference library), the threat value of
-the assessment, the weapon's cost at `cost_price`, the aircraft's nation as the
-burden-sharing group and `max_rounds_per_track` as the per-target cap. `commit` turns the
+with rounds, Pk per weapon × threat class (the reference library) discounted by
+exp(-release / `time_scale_s`) (the chance the engagement still ends in a shot), the
+threat value of the assessment, a price per round in value units (`cost_price` × the
+weapon's cost plus the missile's opportunity cost `reserve_value`), the aircraft's nation
+as the burden-sharing group and `max_rounds_per_track` as the per-target cap. The
+constants and their calibration: `DynamicConfig` and docs/assign.md. `commit` turns the
 answer into this cycle's engagements: each aircraft takes, of the tracks the plan gives it,
 the one it reaches first (the rest is the plan, re-solved next cycle: a rolling plan).
 """
@@ -25,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from skyshield.decide.assess import CLASS_VALUE
 from skyshield.decide.assign.static import StaticProblem
 from skyshield.decide.engage import Shooters, WeaponTable
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
@@ -39,14 +43,38 @@ PATH_SAMPLES = 3  # points of the straight path to the aim point checked against
 class DynamicConfig:
     """What the planner prices and limits (value units are those of the threat value)."""
 
-    cost_price: float = 1.5e-6  # value units per USD: a $1.05 M AIM-120 costs 1.6, a gun pass 0.003
+    # value units per USD, calibrated in docs/assign.md: an AIM-9X ($440 k) costs 3.1, an
+    # AIM-120C ($1.05 M) 7.35, a gun pass ($2 k) 0.014, so the 0.4 more Pk of an AIM-9X over
+    # a gun pass does not pay on a drone valued up to 7.7 (the 90th percentile of the
+    # assessed drone values is 7.5), while both missiles pay on a cruise missile (>= 18);
+    # 2e-5 spends less per kill but destroys less (docs/assign.md, the 30-seed tables)
+    cost_price: float = 7e-6
+    # opportunity cost of a round of a missile (a weapon without a target-speed limit), as a
+    # share of the expected class value it would destroy on the best class it can engage
+    # (docs/assign.md): an AIM-120C is kept at 3.75, an AIM-9X at 3.5
+    reserve: float = 0.5  # [-]
+    # Pk of a triple discounted by exp(-release / time_scale_s), the chance the engagement
+    # still ends in a shot (fitted to the engine's matching: 96 % at 4-8 min, 41 % beyond
+    # 30 min), so the sooner shooter is preferred and long intercepts count less
+    time_scale_s: float = 2400.0  # [s]
     burden: float = 0.0  # weight of sum over nations of (shots)^2 [value units]
-    max_rounds_per_track: int = 2  # rounds one track may receive in one plan [rounds]
+    # rounds one track may receive in one plan: 1 with shoot-look-shoot (a second shooter
+    # waits for the first one's outcome); the rolling planner gives 2 without it
+    max_rounds_per_track: int = 1  # [rounds]
     path_samples: int = PATH_SAMPLES
     # the predicted arrival at the likeliest place ahead as a hard deadline: off, since the
     # heading-cone place of a waypoint-routed cruise missile is often one it turns away
     # from (western-night seed 2: with it, 1 Kh-101 killed instead of 3); NATO entry is kept
     impact_deadline: bool = False
+    # the assessment horizon as a hard deadline: off, the discount of `time_scale_s` makes a
+    # long intercept count less instead of not at all (the engine's matching flies them too)
+    horizon_deadline: bool = False
+
+
+def reserve_value(table: WeaponTable, reserve: float) -> np.ndarray:
+    """(W,) opportunity cost of one round of each weapon [value units] (docs/assign.md)."""
+    best = (table.pk * CLASS_VALUE[None, :]).max(axis=1)
+    return reserve * np.where(np.isfinite(table.max_target_speed), 0.0, best)
 
 
 @dataclass(frozen=True)
@@ -166,11 +194,15 @@ def build(
     feasible = np.isfinite(time)
     rows_s, rows_w = np.nonzero(feasible.any(axis=2))
     pk = pk_tw.T[rows_w]  # (I,T)
+    if cfg.time_scale_s > 0:  # the chance the engagement still happens
+        rel_t = time[rows_s, rows_w]
+        pk = pk * np.exp(-np.where(np.isfinite(rel_t), rel_t, 0.0) / cfg.time_scale_s)
+    price = cfg.cost_price * table.cost + reserve_value(table, cfg.reserve)  # (W,) [value]
     static = StaticProblem.build(
         value, np.where(feasible[rows_s, rows_w], pk, 0.0),
         sh.rounds[rows_s, rows_w],
-        allowed=feasible[rows_s, rows_w], cost=table.cost[rows_w],
-        cost_price=cfg.cost_price, group=sh.nation[rows_s], burden=cfg.burden,
+        allowed=feasible[rows_s, rows_w], cost=price[rows_w],
+        cost_price=1.0, group=sh.nation[rows_s], burden=cfg.burden,
         cap=np.full(T, cfg.max_rounds_per_track),
     )
     return DynamicProblem(static, rows_s, rows_w, time[rows_s, rows_w], aim[rows_s, rows_w],

@@ -65,7 +65,8 @@ class RollingPlanner(Assigner):
     def __init__(self, solver: StaticSolver, config: DynamicConfig | None = None,
                  switch_gain: float = 0.02, shoot_look_shoot: bool = True) -> None:
         self.solver = solver
-        self.config = config or DynamicConfig()
+        # shoot-look-shoot: one round per track per plan; shoot-shoot: two at once
+        self.config = config or DynamicConfig(max_rounds_per_track=1 if shoot_look_shoot else 2)
         self.switch_gain = switch_gain  # relative gain that justifies changing the plan [-]
         self.shoot_look_shoot = shoot_look_shoot
         self.name = getattr(solver, "name", type(solver).__name__)
@@ -110,7 +111,9 @@ class RollingPlanner(Assigner):
         impact = np.where(a.place_value > 0, a.t_to_place, np.inf)
         if not self.config.impact_deadline:
             impact = np.full(len(sub), np.inf)
-        deadline = np.minimum(np.minimum(nato, impact), horizon_s)
+        deadline = np.minimum(nato, impact)
+        if self.config.horizon_deadline:
+            deadline = np.minimum(deadline, horizon_s)
         value = a.value if survival is None else a.value * survival[keep]
         c = self.plan_cycle(x[keep], cls[keep], tracks.number[sub], value, deadline,
                             allowed[keep], shooters, rules, table, keep_out,
