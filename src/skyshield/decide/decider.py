@@ -39,7 +39,14 @@ from skyshield.decide.assess import EntryCache
 from skyshield.decide.assign import Assigner, GreedyAssigner
 from skyshield.decide.assign.rolling import RollingPlanner
 from skyshield.decide.book import Book, EngagementState
-from skyshield.decide.engage import Shooters, WeaponTable, near_permitted, plan, release_ok
+from skyshield.decide.engage import (
+    Shooters,
+    WeaponTable,
+    near_permitted,
+    permitted_boxes,
+    plan,
+    release_ok,
+)
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
 from skyshield.decide.roe import NationRules, hold_fire_reasons
 from skyshield.doctrine import HORIZON_S, RANGE_MARGIN, RESERVE_S
@@ -88,6 +95,7 @@ class Decider:
         self.book = Book(n_aircraft)
         self.entry = EntryCache(horizon_s)  # per decider: its memory lives with the run
         self.next_request = 0
+        self._boxes = permitted_boxes(rules)  # the rules never change during a run
 
     # ------------------------------------------------------------------ public
     def step(
@@ -191,7 +199,9 @@ class Decider:
               ) -> tuple[Engage, Requests | None]:
         """Assign free shooters to unengaged tracks; ask approval where the rules say so."""
         book = self.book
-        near = np.flatnonzero(near_permitted(tracks.x, self.rules))
+        near = np.flatnonzero(near_permitted(tracks.x, self.rules, self._boxes))
+        if not len(near):  # nothing near a permitted area: nothing to plan
+            return Engage(), None
         busy = np.union1d(book.track[book.track >= 0], own.in_flight_track)
         free = ~np.isin(tracks.number[near], busy)
         if not getattr(self.assigner, "shoot_look_shoot", True):  # shoot-shoot: plan them too

@@ -25,7 +25,6 @@ from enum import IntEnum
 import numpy as np
 
 from skyshield.contracts import Plots
-from skyshield.world.radar_kernels import detect, measure
 
 __all__ = [
     "EARTH_RADIUS",
@@ -320,6 +319,10 @@ class RadarNet:
         radar, ts = self.scan_times(t_prev, t)
         if radar.size == 0:
             return Plots.empty()
+        # compiled kernels imported on the first scan: a perfect-picture run never pays
+        # numba's import (0.2-0.4 s)
+        from skyshield.world.radar_kernels import detect, measure
+
         truth_xyz = np.ascontiguousarray(truth_xyz, dtype=float).reshape(-1, 3)
         n_t = truth_xyz.shape[0]
         ids = np.asarray(truth_ids, dtype=np.int64).reshape(n_t)

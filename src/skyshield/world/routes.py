@@ -16,7 +16,7 @@ flown on and kept the same inset away from every other forbidden country.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -110,10 +110,22 @@ def forbidden_geometry(codes: frozenset[str]) -> shapely.Geometry:
     return g
 
 
+def _disk_geometry(name: str, key: object, compute: Callable[[], shapely.Geometry]
+                   ) -> shapely.Geometry:
+    """`compute()` kept in the on-disk cache (`skyshield.diskcache`) as WKB, which holds the
+    coordinates' exact doubles: buffering the 1:10m borders costs 0.2-0.3 s a process."""
+    from skyshield.diskcache import cached
+
+    return cached(name, repr(key), compute, lambda g: shapely.to_wkb(g),
+                  lambda b: shapely.from_wkb(b))
+
+
 @lru_cache(maxsize=64)
 def _grown(codes: frozenset[str], inset: float) -> shapely.Geometry:
     """The forbidden countries grown by `inset` [m] (prepared)."""
-    g = shapely.buffer(forbidden_geometry(codes), inset, quad_segs=QUAD_SEGS)
+    g = _disk_geometry("routes_grown", (sorted(codes), float(inset), QUAD_SEGS),
+                       lambda: shapely.buffer(forbidden_geometry(codes), inset,
+                                              quad_segs=QUAD_SEGS))
     shapely.prepare(g)
     return g
 
@@ -313,6 +325,19 @@ def border_chain(which: str, inset: float = BORDER_INSETS_M[0]) -> BorderChain:
     from skyshield.model.library import library
 
     skim, side, start = _CHAINS[which]
+    line = _disk_geometry("routes_chain", (which, float(inset), QUAD_SEGS, SIMPLIFY),
+                          lambda: _chain_line(which, inset))
+    if start == "east":
+        origin = 0.0
+    else:
+        p = library().place(start)
+        origin = float(line.project(shapely.Point(THEATRE.to_xy(p.lat, p.lon))))
+    return BorderChain(line, origin, inset, skim)
+
+
+def _chain_line(which: str, inset: float) -> shapely.LineString:
+    """The line of `border_chain(which, inset)`, oriented from its origin end."""
+    skim, side, start = _CHAINS[which]
     b = gb.borders()
     side_g = b.frame_geometry(side)
     grown = shapely.buffer(forbidden_geometry(frozenset(skim)), inset, quad_segs=QUAD_SEGS)
@@ -324,16 +349,9 @@ def border_chain(which: str, inset: float = BORDER_INSETS_M[0]) -> BorderChain:
     line = max(parts, key=lambda g: g.length)
     line = shapely.simplify(line, SIMPLIFY * inset)  # within a quarter inset of the chain
     c = shapely.get_coordinates(line)
-    if start == "east":
-        if c[0, 0] > c[-1, 0]:
-            pass
-        else:
-            line = shapely.LineString(c[::-1])
-        origin = 0.0
-    else:
-        p = library().place(start)
-        origin = float(line.project(shapely.Point(THEATRE.to_xy(p.lat, p.lon))))
-    return BorderChain(line, origin, inset, skim)
+    if start == "east" and c[0, 0] <= c[-1, 0]:
+        line = shapely.LineString(c[::-1])
+    return line
 
 
 # --------------------------------------------------------------------- route options
