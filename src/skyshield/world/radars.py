@@ -194,7 +194,9 @@ class RadarNet:
         """
         self._static()
         idx = np.arange(len(self)) if radar is None else np.asarray(radar)
-        t, idx = np.broadcast_arrays(np.asarray(t, dtype=float), idx)
+        t = np.asarray(t, dtype=float)
+        if t.shape != idx.shape:  # (a scan passes one time per radar: nothing to broadcast)
+            t, idx = np.broadcast_arrays(t, idx)
         out = self.fixed_xyz_[idx]
         mov = self.moving_[idx]
         if mov.any():
@@ -349,9 +351,10 @@ class RadarNet:
         g_fa = self.max_range[radar][fa_e] * np.sqrt(rng.random(m))
         az_fa = rng.random(m) * 2.0 * np.pi
         alt_fa = rng.random(m) * self.false_alarm_ceiling[radar][fa_e]
-        fa_rel = np.stack(
-            [g_fa * np.sin(az_fa), g_fa * np.cos(az_fa), alt_fa - rxyz[fa_e, 2]], axis=-1
-        )
+        fa_rel = np.empty((m, 3))
+        fa_rel[:, 0] = g_fa * np.sin(az_fa)
+        fa_rel[:, 1] = g_fa * np.cos(az_fa)
+        fa_rel[:, 2] = alt_fa - rxyz[fa_e, 2]
         # measure: true spherical + noise for detections, exact point for false alarms
         all_e = np.concatenate([e_idx, fa_e])
         rel = np.concatenate([true_rel, fa_rel])
