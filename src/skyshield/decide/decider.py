@@ -129,6 +129,8 @@ class Decider:
         """Apply the verdicts reached by `t`; expire requests past the timeout."""
         book = self.book
         dec = self.approver.decisions(t)
+        if not len(dec) and not (book.state == EngagementState.PENDING).any():
+            return dec, _NONE  # no verdict and nothing pending: nothing to apply or expire
         released = [_NONE]
         if len(dec):
             ac, k = book.rows_of(dec.id)
