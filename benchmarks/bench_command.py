@@ -105,7 +105,7 @@ def main() -> None:
         for _ in range(args.reps):
             for label, scen, extra, _goal in cases:  # interleaved repetitions
                 out = tmpd / label.replace(" ", "_").replace("+", "")
-                res[label].append(run_command(["simulate", scen, "-o", str(out), *extra],
+                res[label].append(run_command(["simulate", scen, "-o", str(out), "--force", *extra],
                                               tmpd / "log.txt"))
         if cases:
             print(f"{'command':<34}{'sim s':>8}{'CPU s':>8}{'spread':>14}{'x real time':>12}"
@@ -140,7 +140,7 @@ def main() -> None:
             for k in GROWTH:
                 f, n = scaled_scenario("western-night", k, tmpd)
                 cpu = np.median([run_command(["simulate", str(f), "-o", str(tmpd / f"g{k}"),
-                                              "--no-report"], tmpd / "log.txt")[0]
+                                              "--force", "--no-report"], tmpd / "log.txt")[0]
                                  for _ in range(args.reps)])
                 m = "" if prev is None else f"{1000 * (cpu - prev[1]) / (n - prev[0]):20.1f}"
                 if prev is not None:

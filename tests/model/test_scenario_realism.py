@@ -4,39 +4,12 @@ message at the right field."""
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from tests.model.test_loader import GOOD  # the same small valid scenario
 
 from skyshield.model.errors import ScenarioError
 from skyshield.model.loader import parse_scenario
 
-GOOD = textwrap.dedent("""\
-    name: tiny
-    epoch: 2025-11-20T19:00:00Z
-    duration_min: 300
-    zones:
-      ukr-near-pol: {kind: near_country, country: POL, within_km: 100}
-      no-go: {kind: near_border, countries: [BLR, RUS], within_km: 50}
-    coalition:
-      - nation: POL
-        squadrons:
-          - name: PL F-16
-            base: Rzeszów-Jasionka
-            aircraft: F-16
-            count: 4
-            on_alert: 2
-            patrols:
-              - {name: CAP, at: {lat: 50.5, lon: 23.9}, aircraft: 2}
-    rules:
-      POL:
-        engagement_zones: [ukr-near-pol]
-        excluded_zones: [no-go]
-    raid:
-      waves:
-        - {threat: Shahed-136, count: 10, launch_area: Kursk, window_min: [0, 30],
-           targets: [Lviv, Lutsk]}
-    """)
 
 def problems(text: str) -> dict[str, str]:
     with pytest.raises(ScenarioError) as e:

@@ -4,8 +4,10 @@ of the built-in scenarios is checked against every declared rule, on the real po
 The checks are made here independently of `decide.roe`: depth is measured as a geodesic
 distance to NATO territory (not by the buffered polygon the rules use), city discs by
 geodesic distance to the city centres, zones by the declared zone geometry, approvals from
-the event log. Thirty seeds of `western-night` and twenty of `border-skim`: fifty full
-raids, each with its own draws of routes, launch times, detections and kills.
+the event log. Eight seeds of `western-night` and six of `border-skim` (the first two of
+each with the tracked picture: false, late and merged tracks): fourteen full raids, each
+with its own draws of routes, launch times, detections and kills. (Fifty perfect-picture
+raids took half of the suite's CPU.)
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from skyshield.sim.run import run_scenario
 
 GEOD = Geod(ellps="WGS84")
 DEPTH_TOL_M = 500.0  # buffered depth polygon vs exact distance (buffer densified to ~0.1 km)
-CASES = [("western-night", s) for s in range(1, 31)] + [("border-skim", s) for s in range(1, 21)]
+CASES = [("western-night", s) for s in range(1, 9)] + [("border-skim", s) for s in range(1, 7)]
+
+
+def picture_of(seed: int) -> str:
+    """Seeds 1 and 2 fly the tracked picture, the others the perfect one (faster)."""
+    return "tracked" if seed <= 2 else "perfect"
 _SCENARIOS: dict[str, object] = {}
 
 
@@ -66,7 +73,7 @@ def area_ok(sc, zones, nation, lat, lon) -> tuple[np.ndarray, list[str]]:
 def test_every_shot_obeys_every_rule(name, seed):
     sc = scenario(name)
     zones = build_zones(sc)
-    r = run_scenario(sc, seed=seed)
+    r = run_scenario(sc, seed=seed, picture=picture_of(seed))
     e = r.events
     shots = e[e.kind == "shot"]
     assigns = e[e.kind == "assign"]

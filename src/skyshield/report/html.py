@@ -388,7 +388,6 @@ def airspace_html(run_dir: Path, metrics: dict) -> str:
     """NATO violations, Moldovan and Belarusian overflights, depth, held fire and debris;
     and, when the run folder holds `dilemma.json`, debris on NATO soil side by side."""
     from skyshield.report.realism import (
-        NAMES,
         airspace_lines,
         debris_lines,
         dilemma_table,
@@ -399,7 +398,7 @@ def airspace_html(run_dir: Path, metrics: dict) -> str:
     if not a:
         return '<p class="sub">This run folder has no airspace record.</p>'
     rows = "".join(
-        f"<tr><td>{html.escape(NAMES.get(c, c))}</td><td>{v['threats_entered']}</td>"
+        f"<tr><td>{html.escape(NATION_NAMES.get(c, c))}</td><td>{v['threats_entered']}</td>"
         f"<td>{v['minutes']:.1f}</td><td>{v['longest_min']:.1f}</td>"
         f"<td>{v['max_depth_km']:.0f}</td><td>{v['ended_inside']}</td></tr>"
         for c, v in a.items())
