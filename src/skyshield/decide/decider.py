@@ -57,6 +57,10 @@ __all__ = ["Decider", "DeciderConfig"]
 
 S = AircraftState
 _NONE = np.zeros(0, np.int64)
+# the states as plain ints for the hot path (an IntEnum attribute lookup costs a microsecond)
+READY, ALERT, SCRAMBLE, TRANSIT, PATROL, INTERCEPT = (
+    int(s) for s in (S.READY, S.ALERT, S.SCRAMBLE, S.TRANSIT, S.PATROL, S.INTERCEPT))
+APPROVED, PENDING = int(EngagementState.APPROVED), int(EngagementState.PENDING)
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,9 @@ class Decider:
         tt = t if tracks_t is None else tracks_t
         state = own.state.copy()  # the forces' state as these orders will leave it
         decisions, released = self._approvals(t)
-        gone = self.book.engaged & (state != S.INTERCEPT) & (state != S.SCRAMBLE)
-        self.book.end(np.flatnonzero(gone))  # the aircraft left the fight (bingo)
+        gone = self.book.engaged & (state != INTERCEPT) & (state != SCRAMBLE)
+        if gone.any():
+            self.book.end(np.flatnonzero(gone))  # the aircraft left the fight (bingo)
         alert, patrol = self._relieve(own, state, t) if relieve else (_NONE, PatrolLaunch())
         engage, requests = self._plan(tracks, own, state, t) if plan else (Engage(), None)
         release, steer, fire, held = self._engagements(tracks, tt, own, state, t, full)
@@ -124,12 +129,18 @@ class Decider:
                       release=np.concatenate([released, release]), steer=steer, fire=fire,
                       close=close, requests=requests, decisions=decisions, held=held)
 
+    def close_tracks(self) -> np.ndarray:
+        """Track numbers of the engagements about to release: all that a step with `plan`,
+        `relieve` and `full` false reads of the picture."""
+        book = self.book
+        return book.track[book.engaged & book.close]
+
     # -------------------------------------------------------------- approvals
     def _approvals(self, t: float):  # noqa: ANN202 - (Decisions, released aircraft)
         """Apply the verdicts reached by `t`; expire requests past the timeout."""
         book = self.book
         dec = self.approver.decisions(t)
-        if not len(dec) and not (book.state == EngagementState.PENDING).any():
+        if not len(dec) and not (book.state == PENDING).any():
             return dec, _NONE  # no verdict and nothing pending: nothing to apply or expire
         released = [_NONE]
         if len(dec):
@@ -153,17 +164,17 @@ class Decider:
         promoted = []
         for k, want in enumerate(own.on_alert):
             mine = own.squadron == k
-            short = want - int(np.sum(mine & (state == S.ALERT)))
+            short = want - int(np.sum(mine & (state == ALERT)))
             if short > 0:
-                ready = np.flatnonzero(mine & (state == S.READY))[:short]
-                state[ready] = S.ALERT
+                ready = np.flatnonzero(mine & (state == READY))[:short]
+                state[ready] = ALERT
                 promoted.append(ready)
         alert = np.concatenate(promoted) if promoted else _NONE
         st = self.stations
         if not len(st):
             return alert, PatrolLaunch()
-        manned = ((state == S.SCRAMBLE) | (state == S.TRANSIT) | (state == S.PATROL)
-                  | (state == S.INTERCEPT))
+        manned = ((state == SCRAMBLE) | (state == TRANSIT) | (state == PATROL)
+                  | (state == INTERCEPT))
         to_station = np.linalg.norm(own.station_center[:, :2] - own.base[:, :2], axis=1) / (
             own.cruise_ms)
         to_base = np.hypot(*(own.pos[:, :2] - own.base[:, :2]).T) / own.cruise_ms
@@ -177,9 +188,9 @@ class Decider:
             need = int(st.required[i]) - have
             if need <= 0:
                 continue
-            pool = np.flatnonzero((own.squadron == st.squadron[i]) & (state == S.READY))[:need]
+            pool = np.flatnonzero((own.squadron == st.squadron[i]) & (state == READY))[:need]
             if len(pool):
-                state[pool] = S.SCRAMBLE
+                state[pool] = SCRAMBLE
                 sent.append(pool)
                 where.append(np.full(len(pool), i))
         if not sent:
@@ -212,12 +223,12 @@ class Decider:
             return Engage(), None
         has_rounds = own.rounds.sum(axis=1) > 0
         idle = book.track < 0
-        airborne_free = idle & has_rounds & ((state == S.TRANSIT) | (state == S.PATROL))
-        alert = idle & has_rounds & (state == S.ALERT)
+        airborne_free = idle & has_rounds & ((state == TRANSIT) | (state == PATROL))
+        alert = idle & has_rounds & (state == ALERT)
         cand = np.flatnonzero(airborne_free | alert)
         if not len(cand):
             return Engage(), None
-        on_alert = state[cand] == S.ALERT
+        on_alert = state[cand] == ALERT
         shooters = Shooters(
             index=cand, nation=own.nation[cand], pos=own.pos[cand], speed=own.dash_ms[cand],
             cruise=own.cruise_ms[cand],
@@ -245,9 +256,9 @@ class Decider:
             if m.any():
                 delay[m] = nr.approval_delay(lat[m], lon[m])
         book.ready_t[ac] = t + delay
-        scramble = state[ac] == S.ALERT
-        state[ac[scramble]] = S.SCRAMBLE
-        state[ac[~scramble]] = S.INTERCEPT
+        scramble = state[ac] == ALERT
+        state[ac[scramble]] = SCRAMBLE
+        state[ac[~scramble]] = INTERCEPT
         engage = Engage(ac, trk, e.weapon, e.aim, e.time, scramble,
                         np.where(scramble, own.alert_delay_s[ac], 0.0))
         need = delay > 0
@@ -301,7 +312,7 @@ class Decider:
         lost = eng[~found]  # the track ended (destroyed or dropped): back to the station
         book.end(lost)
         eng, rows = eng[found], order[pos[found]]
-        flying = state[eng] == S.INTERCEPT
+        flying = state[eng] == INTERCEPT
         eng, rows = eng[flying], rows[flying]
         if not len(eng):
             return lost, Steer(), Fire(), Held()
@@ -316,7 +327,7 @@ class Decider:
         tau = np.where(np.isfinite(tau), tau, 0.0)
         steer = Steer(eng, lead_point(x[:, :3], x[:, 3:6], tau))
         book.close[eng] = (tau < cfg.close_s) & (book.ready_t[eng] < t + cfg.close_s)
-        ok = (book.state[eng] == EngagementState.APPROVED) & release_ok(
+        ok = (book.state[eng] == APPROVED) & release_ok(
             p, own.nation[eng], x, tracks.cls[rows], w, self.rules, table,
             entry_p=self._entry_p(tracks, rows, t))
         ok &= own.rounds[eng, w] > 0

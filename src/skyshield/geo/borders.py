@@ -110,8 +110,18 @@ class Borders:
         """ISO alpha-3 code of the country containing each point ("" outside all)."""
         la, lo = np.broadcast_arrays(np.asarray(lat, np.float64), np.asarray(lon, np.float64))
         idx = self._country_index(la.ravel(), lo.ravel())
-        table = np.array(("",) + self.codes, dtype="<U3")
-        return table[idx].reshape(la.shape)
+        return self.code_table[idx].reshape(la.shape)
+
+    def country_index(self, lat: NDArray[np.float64], lon: NDArray[np.float64]
+                      ) -> NDArray[np.uint8]:
+        """`country_of` of 1-D float arrays as indices into `code_table` (0: outside all),
+        for callers that compare countries often (integers, no strings)."""
+        return self._country_index(lat, lon)
+
+    @cached_property
+    def code_table(self) -> StrArray:
+        """"" then the ISO codes, in the order of `country_index`."""
+        return np.array(("",) + self.codes, dtype="<U3")
 
     def _country_index(self, lat: FloatArray, lon: FloatArray) -> NDArray[np.uint8]:
         """Country index + 1 (0 outside) per point: grid lookup, exact test near borders."""

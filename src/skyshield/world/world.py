@@ -92,6 +92,7 @@ class World:
         self.weapon_names = np.array(forces.table.name, dtype=object)
         self.site_names = np.array(self.sites.name, dtype=object)
         self.shots = Shots()
+        self._impacts, self._next_impact = None, np.inf  # t_impact seen, its minimum [s]
         n, m = len(self.fleet), len(self.th)
         self.exposure = Exposure.zeros(n)
         self.nato_monitor = AirspaceMonitor.for_countries(NATO, m)
@@ -171,7 +172,10 @@ class World:
     # ------------------------------------------------------------ weapons
     def resolve_shots(self, t: float) -> None:
         """Weapons whose fly-out ended: draw kills, destroy threats."""
-        if not len(self.shots) or self.shots.t_impact.min() > t:
+        ti = self.shots.t_impact
+        if ti is not self._impacts:  # the weapons in flight changed (arrays are replaced)
+            self._impacts, self._next_impact = ti, (float(ti.min()) if len(ti) else np.inf)
+        if self._next_impact > t:
             return
         self.truth(t)
         due = self.shots.pop_due(t)
