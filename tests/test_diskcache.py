@@ -93,3 +93,51 @@ def test_cached_setup_results_are_the_computed_ones(tmp_path, monkeypatch) -> No
     finally:
         for fn in (routes._grown, routes.border_chain):
             fn.cache_clear()
+
+
+def test_cached_populated_places_are_the_geonames_table(tmp_path, monkeypatch) -> None:
+    """The populated places read back from the cache are the table read from GeoNames."""
+    from skyshield.model import population
+
+    monkeypatch.setenv("SKYSHIELD_CACHE_DIR", str(tmp_path))
+    want = population._places_table()
+    population.populated_places.cache_clear()
+    try:
+        for _ in range(2):  # computed and stored, then read back
+            population.populated_places.cache_clear()
+            pp = population.populated_places()
+            for k, got in (("name", pp.name), ("lat", pp.lat), ("lon", pp.lon),
+                           ("pop", pp.population)):
+                assert got.dtype == want[k].dtype and got.tobytes() == want[k].tobytes()
+        assert any(f.name.startswith("populated_places-") for f in tmp_path.iterdir())
+    finally:
+        population.populated_places.cache_clear()
+
+
+def test_cached_frame_polygons_are_the_projected_ones(tmp_path, monkeypatch) -> None:
+    """The countries projected to the frame and the assessment's simplified polygons, read
+    back from the cache, are the geometries computed without it (same WKB)."""
+    import shapely
+
+    from skyshield.decide import assess
+    from skyshield.geo.borders import DENSIFY_DEG, Borders, borders, to_frame
+
+    monkeypatch.setenv("SKYSHIELD_CACHE_DIR", str(tmp_path))
+    shipped = borders()
+    for _ in range(2):  # computed and stored, then read back
+        b = Borders(shipped.geometry, shipped.names)
+        b.disk_key = shipped.disk_key
+        for iso, g in b.geometry.items():
+            want = to_frame(shapely.segmentize(g, DENSIFY_DEG), b.frame)
+            assert shapely.to_wkb(b.frame_geometry(iso)) == shapely.to_wkb(want)
+    codes = ("POL", "ROU")
+    for _ in range(2):
+        assess._edge_set.cache_clear()
+        e = assess._edge_set(codes)
+        for iso, g in zip(codes, e.polygons, strict=True):
+            want = shapely.orient_polygons(shapely.simplify(shipped.frame_geometry(iso),
+                                                            assess.SIMPLIFY_M))
+            assert shapely.to_wkb(g) == shapely.to_wkb(want)
+    assess._edge_set.cache_clear()
+    names = {f.name.split("-")[0] for f in tmp_path.iterdir()}
+    assert {"border_in_frame_all", "assess_edges"} <= names

@@ -321,15 +321,15 @@ class Decider:
         table = self.table
         w = book.weapon[eng]
         p = own.pos[eng]
-        cos_a = aspect_cos(x[:, :2], x[:, 3:5], p[:, :2])
-        reach = RANGE_MARGIN * table.reach(w, cos_a)
+        envelope = table.reach(w, aspect_cos(x[:, :2], x[:, 3:5], p[:, :2]))
+        reach = RANGE_MARGIN * envelope
         tau = time_to_range(x[:, :2] - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
         tau = np.where(np.isfinite(tau), tau, 0.0)
         steer = Steer(eng, lead_point(x[:, :3], x[:, 3:6], tau))
         book.close[eng] = (tau < cfg.close_s) & (book.ready_t[eng] < t + cfg.close_s)
         ok = (book.state[eng] == APPROVED) & release_ok(
             p, own.nation[eng], x, tracks.cls[rows], w, self.rules, table,
-            entry_p=self._entry_p(tracks, rows, t))
+            entry_p=self._entry_p(tracks, rows, t), reach=envelope)
         ok &= own.rounds[eng, w] > 0
         # hold fire (debris over own towns, a threat leaving on its own): judged on the track
         hold = np.zeros(len(eng), np.int8)

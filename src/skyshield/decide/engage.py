@@ -221,17 +221,21 @@ def release_ok(
     rules: dict[str, NationRules],
     table: WeaponTable,
     entry_p: EntryP | None = None,
+    reach: np.ndarray | None = None,
 ) -> np.ndarray:
     """May each engaged shooter fire now: target within the weapon envelope, rules met.
 
     `entry_p(rows, within_s, countries)` answers `predicted_entry` triggers, rows being
-    indices into `target_x`.
+    indices into `target_x`. `reach` is `table.reach(weapon, aspect)` when the caller has
+    it already (the decider steering the same engagements).
     """
     if len(shooter_pos) == 0:
         return np.zeros(0, bool)
     rng = np.linalg.norm(target_x[:, :3] - shooter_pos, axis=1)
-    cos_a = aspect_cos(target_x[:, :2], target_x[:, 3:5], shooter_pos[:, :2])
-    ok = (rng <= table.reach(weapon, cos_a)) & (rng >= table.rmin[weapon])
+    if reach is None:
+        reach = table.reach(weapon, aspect_cos(target_x[:, :2], target_x[:, 3:5],
+                                               shooter_pos[:, :2]))
+    ok = (rng <= reach) & (rng >= table.rmin[weapon])
     if not ok.any():
         return ok
     slat, slon, _ = THEATRE.to_lla(shooter_pos)

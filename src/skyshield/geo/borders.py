@@ -231,10 +231,23 @@ class Borders:
 
     @cached_property
     def _frame_geometries(self) -> dict[str, shapely.Geometry]:
-        """All countries in the frame, built once."""
+        """All countries in the frame, built once (kept in the on-disk cache as WKB, which
+        holds the coordinates' exact doubles, for the shipped borders)."""
+
+        def compute() -> list[shapely.Geometry]:
+            return [to_frame(shapely.segmentize(g, DENSIFY_DEG), self.frame)
+                    for g in self.geometry.values()]
+
+        if self.disk_key is None:
+            geoms = compute()
+        else:
+            from skyshield.diskcache import cached
+
+            geoms = cached("border_in_frame_all",
+                           repr((self.disk_key, self.codes, DENSIFY_DEG, self.frame.proj4)),
+                           compute, wkb_dump, wkb_load)
         out = {}
-        for iso, g in self.geometry.items():
-            fg = to_frame(shapely.segmentize(g, DENSIFY_DEG), self.frame)
+        for iso, fg in zip(self.geometry, geoms, strict=True):
             shapely.prepare(fg)
             out[iso] = fg
         return out
@@ -389,6 +402,27 @@ def from_frame(geom: shapely.Geometry, frame: TheatreFrame = THEATRE) -> shapely
         return np.stack([lon, lat], axis=-1)
 
     return shapely.transform(geom, inv)
+
+
+def wkb_dump(geoms: Sequence[shapely.Geometry]) -> bytes:
+    """Geometries as bytes for the on-disk cache: length-prefixed WKB (exact doubles)."""
+    out = []
+    for g in geoms:
+        w = shapely.to_wkb(g)
+        out += [len(w).to_bytes(8, "little"), w]
+    return b"".join(out)
+
+
+def wkb_load(b: bytes) -> list[shapely.Geometry]:
+    """The geometries of `wkb_dump` (a damaged entry raises: the cache then recomputes)."""
+    out, i = [], 0
+    while i < len(b):
+        n = int.from_bytes(b[i : i + 8], "little")
+        if n <= 0 or i + 8 + n > len(b):
+            raise ValueError("damaged WKB list")
+        out.append(shapely.from_wkb(b[i + 8 : i + 8 + n]))
+        i += 8 + n
+    return out
 
 
 def _closest_on_segments(p: FloatArray, a: FloatArray, b: FloatArray) -> FloatArray:
