@@ -68,7 +68,7 @@ def cpu_of(pid: int) -> float:
     return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_server(work: Path) -> tuple[subprocess.Popen, str]:
+def start_server(work: Path, profile: Path | None = None) -> tuple[subprocess.Popen, str]:
     import httpx
 
     with socket.socket() as s:
@@ -76,6 +76,8 @@ def start_server(work: Path) -> tuple[subprocess.Popen, str]:
         port = s.getsockname()[1]
     (work / "users.json").write_text(json.dumps(ACCOUNTS))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]))
+    if profile is not None:  # cProfile of the picture thread, decision thread and event loop
+        env["SKYSHIELD_PROFILE"] = str(profile)
     proc = subprocess.Popen(
         [sys.executable, "-m", "skyshield.cli", "serve", "western-night", "--port", str(port),
          "--db", str(work / "bench.db"), "--users", str(work / "users.json"),
@@ -163,6 +165,9 @@ async def run_load(url: str, pid: int, n_tracks: int, n_clients: int, live_s: fl
                                                           "application/json"}, content=body)
             return resp.json().get("accepted", 0) if resp.status_code == 200 else 0
 
+        obs_h = {"Authorization": f"Bearer {tok['obs']}"}
+        await http.delete("/api/timings", headers={"Authorization": f"Bearer {tok['coord']}"})
+        tm0 = (await http.get("/api/timings", headers=obs_h)).json()
         # 1. live: each radar every SCAN_S, phases spread over the scan
         cpu0, wall0 = cpu_of(pid), time.monotonic()
         k = 0
@@ -177,6 +182,8 @@ async def run_load(url: str, pid: int, n_tracks: int, n_clients: int, live_s: fl
         await asyncio.sleep(2.0)
         live_cpu, live_batches = cpu_of(pid) - cpu0, len(live_ids)
         live = [lat for b, lat in got if b in live_ids]
+        tm1 = (await http.get("/api/timings", headers=obs_h,
+                              params={"samples_s": live_s + 10})).json()
 
         # 2. flood: the 4 radars back to back
         accepted = [0]
@@ -195,7 +202,13 @@ async def run_load(url: str, pid: int, n_tracks: int, n_clients: int, live_s: fl
         await asyncio.gather(*clients, return_exceptions=True)
         flood = [lat for b, lat in got if b.startswith("flood")]
         health = (await http.get("/healthz")).json()
+    threads = {k: v - tm0["thread_cpu_s"].get(k, 0.0) for k, v in tm1["thread_cpu_s"].items()}
     return {"tracks": n_live, "clients": n_clients, "live": live, "live_batches": live_batches,
+            "stages": tm1["stages_ms"], "threads_cpu": threads, "live_cpu": live_cpu,
+            "live_steps": tm1["steps"] - tm0["steps"], "samples": tm1["samples"],
+            "worst": sorted(((max(lat for b2, lat in got if b2 == b), sent[b], b)
+                             for b in live_ids if any(b2 == b for b2, _ in got)),
+                            reverse=True)[:2],
             "live_cpu_per_batch": live_cpu / max(live_batches, 1), "flood": flood,
             "flood_plots_per_s": accepted[0] / flood_wall, "dropped": health["dropped"],
             "per_radar": per}
@@ -300,6 +313,36 @@ def approvals(n: int, rounds: int, work: Path) -> dict:
     return out
 
 
+def slowest(samples: dict[str, list[list[float]]], worst: list[tuple[float, float, str]]
+            ) -> None:
+    """For the slowest plot batches (plot-in to the last client's picture-out): every stage
+    sample of the server that overlapped them (what it was doing meanwhile). The server's
+    perf_counter and this process's monotonic clock are the same clock (CLOCK_MONOTONIC)."""
+    for lat, t0, bid in worst:
+        print(f"  slow  batch {bid}: {lat * 1e3:.0f} ms to its last client; meanwhile in the "
+              "server (stage: start..end ms after it was sent, CPU ms):")
+        rows = sorted((e - w - t0, e - t0, k, c) for k, v in samples.items()
+                      for e, w, c in v if e > t0 and e - w < t0 + lat
+                      and k not in ("client.send", "client.queue"))
+        for a, b, k, c in rows[:16]:
+            cpu = f"{c * 1e3:.1f}" if c is not None and c == c else "-"
+            print(f"          {k:<16} {a * 1e3:7.0f} .. {b * 1e3:7.0f}  cpu {cpu}")
+
+
+def print_profiles(folder: Path, top: int = 12) -> None:
+    """The heaviest functions (own time) of each profiled server thread."""
+    import pstats
+
+    for f in sorted(Path(folder).glob("*.pstats")):
+        st = pstats.Stats(str(f))
+        rows = sorted(st.stats.items(), key=lambda kv: -kv[1][2])[:top]
+        total = sum(v[2] for v in st.stats.values())
+        print(f"  profile {f.stem}: {total:.1f} s own time in all; top by own time:")
+        for (file, line, fn), (_, nc, tt, ct, _) in rows:
+            print(f"    {tt:7.2f} s own {ct:7.2f} s cum {nc:>8} calls  "
+                  f"{Path(file).name}:{line} {fn}")
+
+
 def pct(v: list[float], q: float) -> float:
     return float(np.percentile(v, q)) if v else float("nan")
 
@@ -309,13 +352,15 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="500 tracks, 5 clients, short phases")
     ap.add_argument("--tracks", type=int, help="live tracks (default 2000; quick 500)")
     ap.add_argument("--clients", type=int, help="WebSocket clients (default 20; quick 5)")
+    ap.add_argument("--profile", type=Path, metavar="DIR",
+                    help="profile the server's threads (cProfile) into DIR and print the top")
     a = ap.parse_args()
     n_tracks, n_clients, live_s, flood_s, n_appr, rounds = (
         (500, 5, 15.0, 5.0, 50, 2) if a.quick else (2000, 20, 60.0, 15.0, 200, 3))
     n_tracks = min(max(a.tracks or n_tracks, 4), 20_000)
     n_clients = min(max(a.clients or n_clients, 1), 200)
     work = Path(tempfile.mkdtemp(prefix="bench-server-"))
-    proc, url = start_server(work)
+    proc, url = start_server(work, a.profile)
     try:
         res = asyncio.run(asyncio.wait_for(run_load(url, proc.pid, n_tracks, n_clients, live_s,
                                                     flood_s), live_s + flood_s + 240))
@@ -325,6 +370,8 @@ def main() -> None:
             proc.wait(15)
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
+    if a.profile is not None:
+        print_profiles(a.profile)
     ref = tracker_reference(res["per_radar"])
     path = critical_path(res["per_radar"], res["clients"], work)
     live, flood = res["live"], res["flood"]
@@ -341,6 +388,20 @@ def main() -> None:
     print(f"  path  plot-in -> picture-out CPU in this process (validate, convert, audit, "
           f"picture, encode, frame for {res['clients']} clients): {path * 1e3:.0f} ms = "
           f"{path / GOAL_P99_S:.2f} x the 200 ms goal; {path / ref:.1f} x the tracker alone")
+    steps = max(res["live_steps"], 1)
+    th = res["threads_cpu"]
+    other = res["live_cpu"] - sum(th.values())
+    print(f"  live  CPU per picture step: {res['live_cpu'] / steps * 1e3:.0f} ms of the server "
+          f"process ({res['live_steps']} steps), {th.get('picture', 0) / steps * 1e3:.0f} ms "
+          f"in the picture thread; live-phase CPU by thread: picture "
+          f"{th.get('picture', 0):.1f} s, decisions {th.get('decide', 0):.1f} s, event loop "
+          f"{th.get('loop', 0):.1f} s, others (ingest pool, sqlite) {other:.1f} s")
+    print("  live  where the time goes, per sample [ms]: wall median / p99 (CPU median)")
+    for k, v in res["stages"].items():
+        cpu = f" ({v['cpu_med']:.1f})" if v["cpu_med"] is not None else ""
+        print(f"          {k:<16} {v['wall_med']:8.1f} / {v['wall_p99']:8.1f}{cpu:>10}  "
+              f"x{v['n']}")
+    slowest(res["samples"], res["worst"])
     real_rate = 4 * res["per_radar"] / SCAN_S
     print(f"  flood sustained {res['flood_plots_per_s']:,.0f} plots/s = "
           f"{res['flood_plots_per_s'] / real_rate:.1f} x the radars' real rate "

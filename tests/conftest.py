@@ -20,3 +20,26 @@ def pytest_configure(config: pytest.Config) -> None:
     from skyshield.picture.tracker import warm_up
 
     warm_up()
+
+
+@pytest.fixture(scope="session")
+def tiny_study(tmp_path_factory):
+    """The tiny study (tests/sim/data/tiny-study.yaml, 3 options x 2 runs) run once in this
+    process and saved to a folder: the reference of the study tests (tables, report,
+    resume, workers). Returns the `StudyResult` (its folder is `.out`)."""
+    from pathlib import Path
+
+    from skyshield.model.study import load_study
+    from skyshield.sim.monte_carlo import run_study
+
+    plan = load_study(Path(__file__).parent / "sim" / "data" / "tiny-study.yaml")
+    return run_study(plan, runs=2, workers=0, out=tmp_path_factory.mktemp("tiny-study"))
+
+
+@pytest.fixture(scope="session")
+def tiny_study_report(tiny_study):
+    """The tiny study's folder with its HTML study report built."""
+    from skyshield.report.study_html import build_study_report
+
+    build_study_report(tiny_study.out)
+    return tiny_study.out

@@ -35,7 +35,7 @@ from enum import IntEnum, StrEnum
 import numpy as np
 
 __all__ = ["AIRBORNE", "AircraftState", "Engage", "EventKind", "Fire", "Orders", "OwnForces",
-           "PatrolLaunch", "PatrolPlan", "Plots", "Steer"]
+           "PatrolLaunch", "PatrolPlan", "Plots", "Steer", "Withdrawn"]
 
 
 
@@ -249,6 +249,23 @@ class Held:
 
 
 @dataclass(frozen=True)
+class Withdrawn:
+    """Approval requests `id` withdrawn: their engagements ended before any verdict.
+
+    `why` per request, a key of `decide.approve.WITHDRAWN_WHY`: `aircraft_left` (the
+    aircraft left the fight), `track_lost` (the track ended), `timeout` (the core's
+    approval timeout passed), `out_of_area` (the chase was broken off at the edge of the
+    nation's permitted area).
+    """
+
+    id: np.ndarray = field(default_factory=_i)  # request id [-]
+    why: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U13"))
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+@dataclass(frozen=True)
 class Orders:
     """Everything one decide step asks of the forces, applied in this field order.
 
@@ -256,7 +273,8 @@ class Orders:
     `engage` starts intercepts; `release` ends engagements (back to station or home)
     before `steer` and `fire`; the shooters of `fire` are released after firing. `close`
     lists aircraft whose engagement is about to release (a simulation integrates those
-    every tick); `requests` are the approval requests made this step.
+    every tick); `requests` are the approval requests made this step, `decisions` the
+    verdicts learnt, `withdrawn` the requests withdrawn (the approver was told to drop them).
     """
 
     t: float
@@ -270,6 +288,7 @@ class Orders:
     requests: object = None  # decide.approve.Requests made this step (None: none)
     decisions: object = None  # decide.approve.Decisions learnt this step (None: none)
     held: Held = field(default_factory=Held)  # releases withheld under hold_fire
+    withdrawn: Withdrawn = field(default_factory=Withdrawn)  # requests withdrawn this step
 
 
 class EventKind(StrEnum):
@@ -281,6 +300,9 @@ class EventKind(StrEnum):
     ASSIGN = "assign"  # an aircraft is assigned a track (value: time to intercept, s)
     APPROVAL_REQUEST = "approval_request"  # national approval asked (value: delay, s)
     APPROVAL = "approval"  # national approval given (value: delay incurred, s)
+    # a pending approval request withdrawn: its engagement ended before any verdict
+    # (value: seconds it waited; detail: aircraft_left, track_lost, timeout, out_of_area)
+    APPROVAL_WITHDRAWN = "approval_withdrawn"
     SHOT = "shot"  # a coalition weapon is released (value: cost, USD)
     KILL = "kill"  # a coalition weapon destroyed a threat (value: threat cost, USD)
     MISS = "miss"  # a coalition weapon missed

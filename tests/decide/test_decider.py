@@ -2,7 +2,8 @@
 
 Oracles: closed-form head-on geometry for the plan and the lead point; the weapon table
 for the release envelope and the weapon choice; a scripted approver for the approval
-states; an import guard for "the core never reads truth".
+states and the withdrawal of requests whose engagements ended first; an import guard for
+"the core never reads truth".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 import pytest
 
 from skyshield.contracts import AircraftState, OwnForces
-from skyshield.decide.approve import Decisions, DelayApprover, Requests
+from skyshield.decide.approve import WITHDRAWN_WHY, Approver, Decisions, DelayApprover, Requests
 from skyshield.decide.book import EngagementState
 from skyshield.decide.decider import Decider, DeciderConfig
 from skyshield.decide.engage import WeaponTable
@@ -154,6 +155,33 @@ def test_release_check_follows_the_weapon_envelope(gap_m, fires):
         assert not d.book.engaged[0]  # the engagement ends when it fires
 
 
+@pytest.mark.parametrize(("track_lon", "east_ms", "kept"), [
+    (24.20, -50.0, True),  # ~77 km in, flying west toward the shooter: go on
+    (24.70, 50.0, True),  # ~115 km in, slowly east: in range about 130 km in
+    (25.40, 150.0, False),  # ~165 km in and flying away east: beyond the zone, break off
+    (25.60, -200.0, True),  # still outside, flying in fast: met about 135 km in
+])
+def test_chase_is_broken_off_where_the_intercept_point_leaves_the_permitted_area(
+        track_lon, east_ms, kept):
+    """Poland may engage up to 150 km into Ukraine (at 49.84 N its border is near 23.1 E,
+    72 km per degree of longitude). Once engaged, an aircraft chases the lead point only
+    while it lies inside that area; otherwise the engagement ends and the aircraft is
+    released (back to its station). Lead points: tau = (gap - reach) / closing speed."""
+    p, x, v = head_on()
+    d = Decider(rules_for("automatic"), table(), 1)
+    d.step(tracks_at(x, v), own(p), 0.0)  # planned head-on, well inside the zone
+    assert d.book.engaged[0]
+    track = THEATRE.to_xyz(SHOOTER_LL[0], track_lon, 5000.0)[None, :]
+    o = d.step(tracks_at(track, np.array([[east_ms, 0.0, 0.0]])),
+               own(p, state=AircraftState.INTERCEPT), 1.0, plan=False)
+    assert len(o.fire.aircraft) == 0  # nothing in range yet
+    assert bool(d.book.engaged[0]) is kept
+    if kept:
+        assert o.steer.aircraft.tolist() == [0] and 0 not in o.release.tolist()
+    else:
+        assert o.release.tolist() == [0] and len(o.steer.aircraft) == 0
+
+
 def test_weapon_choice_gun_for_a_slow_drone_missile_for_a_fast_cruise_missile():
     p, x, v = head_on(speed=50.0)
     d = Decider(rules_for("automatic"), table(gun=True), 1)
@@ -170,11 +198,13 @@ def test_weapon_choice_gun_for_a_slow_drone_missile_for_a_fast_cruise_missile():
 
 
 class ScriptedApprover:
-    """An approver whose verdicts the test gives by hand (the server's will wait for people)."""
+    """An approver whose verdicts the test gives by hand (the server's will wait for people);
+    it records the requests the core withdraws."""
 
     def __init__(self) -> None:
         self.asked: list[Requests] = []
         self.verdicts: list[tuple[int, bool, float]] = []
+        self.cancelled: list[tuple[list[int], float, list[str]]] = []
 
     def request(self, requests: Requests) -> None:
         self.asked.append(requests)
@@ -189,6 +219,9 @@ class ScriptedApprover:
 
     def expected_t(self, ids: np.ndarray) -> np.ndarray:
         return np.full(len(ids), np.inf)
+
+    def cancel(self, ids: np.ndarray, t: float, why: np.ndarray | None = None) -> None:
+        self.cancelled.append((ids.tolist(), t, [str(w) for w in why]))
 
 
 def _in_range_step(d: Decider, t: float):
@@ -246,6 +279,115 @@ def test_delay_approver_approves_at_the_declared_delay():
     assert len(_in_range_step(d, 119.0).fire.aircraft) == 0
     o = _in_range_step(d, 120.0)
     assert o.decisions.t.tolist() == [120.0] and o.fire.aircraft.tolist() == [0]
+
+
+# ------------------------------------------------------------------ withdrawn requests
+def _track_lost(d: Decider, t: float):
+    """The picture no longer holds the track; the aircraft still flies the intercept."""
+    p, _, _ = head_on()
+    return d.step(Tracks.empty(), own(p, state=AircraftState.INTERCEPT), t, plan=False)
+
+
+def _aircraft_left(d: Decider, t: float):
+    """The aircraft went home (bingo); the track is still there."""
+    p, x, v = head_on()
+    return d.step(tracks_at(x, v), own(p, state=AircraftState.RTB), t, plan=False)
+
+
+ENDINGS = {"track_lost": (_track_lost, np.inf), "aircraft_left": (_aircraft_left, np.inf),
+           "timeout": (_in_range_step, 60.0)}
+
+
+def test_the_approvers_satisfy_the_protocol():
+    from skyshield.server.approver import HumanApprover
+
+    human = HumanApprover({}, lambda r: [], lambda k, p, e: 0)
+    for ap in (DelayApprover(), ScriptedApprover(), human):
+        assert isinstance(ap, Approver)
+
+
+@pytest.mark.parametrize("why", sorted(ENDINGS))
+def test_a_pending_engagement_that_ends_is_withdrawn_at_the_approver(why):
+    end, timeout = ENDINGS[why]
+    ap = ScriptedApprover()
+    d = _pending(ap, timeout=timeout)
+    rid = int(ap.asked[0].id[0])
+    o = _in_range_step(d, 10.0)  # still pending: nothing withdrawn
+    assert ap.cancelled == [] and len(o.withdrawn) == 0
+    o = end(d, 60.0)
+    assert not d.book.engaged[0] and len(o.fire.aircraft) == 0
+    assert ap.cancelled == [([rid], 60.0, [why])]  # withdrawn once, at the step that ended it
+    assert o.withdrawn.id.tolist() == [rid] and o.withdrawn.why.tolist() == [why]
+    assert why in WITHDRAWN_WHY
+    assert bool(d.book.state[0] == EngagementState.EXPIRED) is (why == "timeout")
+    # a verdict arriving anyway (an approver that ignored the withdrawal) changes nothing
+    ap.verdicts.append((rid, True, 61.0))
+    o = _in_range_step(d, 65.0)
+    assert not d.book.engaged[0] and len(o.fire.aircraft) == 0 and len(ap.cancelled) == 1
+
+
+@pytest.mark.parametrize("verdict", [True, False])
+def test_an_engagement_that_had_its_verdict_is_never_withdrawn(verdict):
+    ap = ScriptedApprover()
+    d = _pending(ap, timeout=60.0)
+    ap.verdicts.append((int(ap.asked[0].id[0]), verdict, 5.0))
+    p, x, v = head_on()
+    d.step(tracks_at(x, v), own(p, state=AircraftState.INTERCEPT), 5.0, plan=False)
+    for t in (10.0, 60.0, 70.0):  # the track is lost, the timeout passes
+        o = _track_lost(d, t)
+        assert len(o.withdrawn) == 0
+    assert ap.cancelled == [] and not d.book.engaged[0]
+
+
+@pytest.mark.parametrize("why", sorted(ENDINGS))
+def test_delay_approver_never_approves_a_withdrawn_request(why):
+    end, timeout = ENDINGS[why]
+    ap = DelayApprover()
+    d = _pending(ap, timeout=timeout)
+    rid = d.book.request[0]
+    assert ap.expected_t(np.array([rid])).tolist() == [120.0]
+    o = end(d, 60.0)
+    assert o.withdrawn.id.tolist() == [rid]
+    assert ap.expected_t(np.array([rid])).tolist() == [np.inf]  # it no longer holds it
+    # past the declared delay (120 s): no approval comes, to the core or to anyone
+    o = _in_range_step(d, 125.0)
+    assert o.decisions is None or len(o.decisions) == 0
+    assert len(ap.decisions(1e9)) == 0
+
+
+def test_delay_approver_forgets_only_the_withdrawn_of_several():
+    ap = DelayApprover()
+    ap.request(Requests(np.arange(4), np.arange(4), np.arange(4), np.array(["POL"] * 4),
+                        np.zeros(4, np.int64), np.zeros((4, 3)), 10.0,
+                        np.array([5.0, 6.0, 7.0, 8.0])))
+    ap.cancel(np.array([1, 3]), 12.0, np.array(["track_lost", "timeout"]))
+    ap.cancel(np.array([9]), 12.0)  # an unknown id: ignored
+    d = ap.decisions(100.0)
+    assert d.id.tolist() == [0, 2] and d.t.tolist() == [15.0, 17.0]
+
+
+def test_the_ledger_logs_withdrawals_instead_of_late_approvals():
+    """Through the sim's ledger: the withdrawn request has a withdrawal event, no approval,
+    and the ledger holds nothing more for it."""
+    from skyshield.sim.ledger import Ledger
+
+    ap = DelayApprover()
+    led = Ledger(0, 1)
+    p, x, v = head_on()
+    d = Decider(rules_for("national"), table(), 1, approver=ap)
+    names, nation = np.array(["AIM-X"], object), np.array(["POL"])
+    led.orders(d.step(tracks_at(x, v), own(p), 0.0), names, nation)
+    rid = int(d.book.request[0])
+    assert set(led.request_rank) == {rid} and set(led._asked) == {rid}
+    led.orders(_aircraft_left(d, 40.0), names, nation)
+    led.orders(_in_range_step(d, 130.0), names, nation)  # past the declared delay
+    ev = led.log.frame()
+    assert ev.kind.tolist() == ["assign", "approval_request", "approval_withdrawn"]
+    w = ev.iloc[2]
+    assert (w.t, w.aircraft, w.track, w.nation, w.value, w.detail) == (
+        40.0, 0, 101, "POL", 40.0, "aircraft_left")
+    assert led.request_rank == {} and led._asked == {}
+    assert led.approvals.tolist() == [1]  # it was asked: the approvals needed still count it
 
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "skyshield"

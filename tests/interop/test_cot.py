@@ -302,3 +302,22 @@ def test_live_publisher_on_server_messages() -> None:
     assert "enters POL in 10.0 min" in remarks and "0.40" in remarks and "Rzeszów" in remarks
     assert events[1].get("type") == "a-h-A-W-M"
     assert float(events[0].find("point").get("ce")) == pytest.approx(300 / np.sqrt(2), abs=0.1)
+
+
+def test_a_withdrawn_request_ends_the_engagements_wait() -> None:
+    """An engagement waits from its request to its approval, or to its withdrawal when it
+    ended first (no approval ever comes for it)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from skyshield.interop.cot_replay import _pending
+
+    ev = pd.DataFrame([
+        dict(t=1000.0, kind="approval_request", track=5, aircraft=0, nation="POL"),
+        dict(t=1040.0, kind="approval_withdrawn", track=5, aircraft=0, nation="POL"),
+        dict(t=1200.0, kind="approval_request", track=6, aircraft=0, nation="POL"),
+        dict(t=1320.0, kind="approval", track=6, aircraft=0, nation="POL"),
+    ])
+    p = _pending(SimpleNamespace(events=ev)).sort_values("track")
+    assert p[["track", "t0", "t1"]].to_numpy().tolist() == [[5, 1000, 1040], [6, 1200, 1320]]

@@ -121,6 +121,10 @@ def test_overrides_are_applied():
      "options.pol.set.tick_s", ["less than or equal to 10"]),
     ("  pol:\n    trigger: {kind: always}\n", "trigger:",
      "options.pol.trigger", ["unknown kind 'always'"]),
+    ("  pol:\n    zone_depth_km: 50\n    station_depth_km: 80\n", "  pol:",
+     "options.pol", ["deeper than zone_depth_km"]),
+    ("  pol:\n    station_depth_km: deep\n", "station_depth_km", "options.pol.station_depth_km",
+     ["a depth in km or 'keep'"]),
 ])
 def test_option_problems_name_the_line(bad, needle, field, words):
     text = GOOD.split("  pol:\n")[0] + bad
@@ -211,3 +215,28 @@ def test_docs_variation_example_validates():
     v = Variation.model_validate(YAML(typ="safe").load(block)["variation"])
     assert [n.name for n in v.nights] == ["typical", "large"]
     assert v.waves[0].routing == {"mixed": 2, "north_west": 1}
+
+
+def test_zone_depth_moves_stations_over_ukraine_only():
+    """With zone_depth_km the Ukrainian stations move (the geometry is checked against the
+    real borders in tests/sim/test_study_stations.py); 'keep' and no depth leave them."""
+    text = GOOD + textwrap.indent(textwrap.dedent("""\
+        pol-keep:
+          members: [POL]
+          zone_depth_km: 60
+          station_depth_km: keep
+        pol-10:
+          members: [POL]
+          station_depth_km: 10
+        """), "  ")
+    plan = parse_study(text, file="s.yaml")
+
+    def at(option):
+        sc = plan.option(option).scenario if option else plan.base
+        return {p.name: p.at for sq in sc.coalition[0].squadrons for p in sq.patrols}
+
+    base, moved, kept, ten = at(None), at("pol"), at("pol-keep"), at("pol-10")
+    assert kept == base
+    assert moved["CAP Lublin"] == base["CAP Lublin"]  # over Poland: home defence stays
+    for name in ("CAP Volyn", "CAP Lviv west"):  # over Ukraine: moved, and differently
+        assert moved[name] != base[name] and ten[name] != moved[name]

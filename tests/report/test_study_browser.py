@@ -12,20 +12,13 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-DATA = Path(__file__).parents[1] / "sim" / "data"
 
 
 @pytest.fixture(scope="module")
-def study_dir(tmp_path_factory) -> Path:
-    """A tiny study run for real in this process, with its HTML report."""
-    from skyshield.model.study import load_study
-    from skyshield.report.study_html import build_study_report
-    from skyshield.sim.monte_carlo import run_study
-
-    out = tmp_path_factory.mktemp("study")
-    run_study(load_study(DATA / "tiny-study.yaml"), runs=2, workers=0, out=out)
-    build_study_report(out)
-    return out
+def study_dir(tiny_study_report) -> Path:
+    """The tiny study run for real in this process, with its HTML report (shared with the
+    study run tests: tests/conftest.py)."""
+    return tiny_study_report
 
 
 def test_report_is_self_contained(study_dir: Path) -> None:

@@ -17,6 +17,7 @@ def tables(reached_a: list[float], reached_b: list[float]) -> StudyTables:
         "run": list(range(n)) * 3,
         "reached_target": [10.0] * n + reached_a + reached_b,
         "destroyed_coalition": [0.0] * n + [5.0] * n + [1.0] * n,
+        "debris_nato": [0.0] * n + [0.0] * n + [1.0] + [0.0] * (n - 1),
         "nations.POL.aircraft": [np.nan] * n + [8.0] * 2 * n,
         "nations.ROU.aircraft": [np.nan] * 2 * n + [4.0] * n,
         "nations.POL.sorties": [np.nan] * n + [6.0] * n + [9.0] * n,
@@ -27,7 +28,7 @@ def tables(reached_a: list[float], reached_b: list[float]) -> StudyTables:
         "nations.ROU.ukr_minutes": [np.nan] * 2 * n + [60.0] * n,
     })
     opts = ["base", "a", "b"]
-    metrics = ["destroyed_coalition", "reached_target"]
+    metrics = ["destroyed_coalition", "reached_target", "debris_nato"]
     shares, even = stats.burden(runs, opts)
     return StudyTables("t", "base", [{"name": o, "description": ""} for o in opts], runs,
                        pd.DataFrame(), stats.option_summary(runs, metrics, opts),
@@ -43,6 +44,8 @@ def test_clear_and_unclear_differences():
     assert "baseline" in [h for n, h, _ in findings(t) if n == "base"][0]
     assert "Poland carries all of the work alone." in f["a"]
     assert "Poland flies 90 % of the sorties" in f["b"]
+    assert "No kill dropped debris on NATO soil on any night." in f["a"]
+    assert f"{1 / len(t.runs[t.runs.option == 'b']):.1f} kills a night dropped debris" in f["b"]
 
 
 def test_same_on_every_night():

@@ -48,12 +48,13 @@ class ServerProcess:
     def __init__(self, workdir: Path, scenario: str = "western-night", db: str | None = None,
                  extra: list[str] | None = None, users: bool = True) -> None:
         self.workdir = workdir
+        self._tokens: dict[str, str] = {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = db or str(workdir / "server.db")
         self.key = workdir / "server.key"
         if users:
-            (workdir / "users.json").write_text(json.dumps(ACCOUNTS))
+            (workdir / "users.json").write_text(json.dumps(users_file()))
         cmd = [sys.executable, "-m", "skyshield.cli", "serve", scenario, "--port",
                str(self.port), "--db", self.db, "--key", str(self.key)]
         cmd += ["--users", str(workdir / "users.json")] if users else []
@@ -94,11 +95,15 @@ class ServerProcess:
             os.kill(self.pid, signal.SIGKILL)
             self.proc.wait(10)
 
-    def token(self, name: str) -> str:
-        r = httpx.post(self.url + "/api/login", json={"name": name, "password": PASSWORD[name]},
-                       timeout=60.0)  # a loaded machine: argon2 and a busy server take time
-        r.raise_for_status()
-        return r.json()["token"]
+    def token(self, name: str, fresh: bool = False) -> str:
+        """A token of an account, signed in once per server (argon2 costs CPU on both sides;
+        tokens last a shift); `fresh`: sign in again."""
+        if fresh or name not in self._tokens:
+            r = httpx.post(self.url + "/api/login", json={"name": name,
+                           "password": PASSWORD[name]}, timeout=60.0)  # a loaded machine
+            r.raise_for_status()
+            self._tokens[name] = r.json()["token"]
+        return self._tokens[name]
 
     def client(self, name: str | None = None) -> httpx.Client:
         h = {"Authorization": f"Bearer {self.token(name)}"} if name else {}
@@ -148,6 +153,22 @@ def pg_url() -> str:
 
 ACCOUNTS.append({"name": "feed2", "password": "feed2-secret", "role": "sensor"})
 PASSWORD["feed2"] = "feed2-secret"
+PLAIN = {"sk"}  # given to the server as a password (hashed there at full cost, on start)
+_HASHED: list[dict] = []
+
+
+def users_file() -> list[dict]:
+    """The accounts as the servers get them: argon2id hashes made here, once, at a low cost
+    (every server start re-creates its accounts, and every sign-in verifies a hash: at the
+    default cost that is about half a second of CPU each); `PLAIN` ones as passwords."""
+    if not _HASHED:
+        from argon2 import PasswordHasher
+
+        fast = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+        for a in ACCOUNTS:
+            b = {k: v for k, v in a.items() if k != "password"}
+            _HASHED.append(a if a["name"] in PLAIN else {**b, "hash": fast.hash(a["password"])})
+    return _HASHED
 
 
 def targets_scan(n: int, t: float, sensor: int = 0, sigma_m: float = 100.0, seed: int = 0,

@@ -22,10 +22,13 @@ BUKOVINA = {"lat0": 48.33, "lon0": 25.95}  # Ukraine near Chernivtsi, inside ROU
 T0 = 600.0
 
 
-def raid(s: ServerProcess, n_pl: int = 3, n_ro: int = 2, scans: int = 6) -> None:
-    """Drones near Lviv and near Chernivtsi, `scans` scans 10 s apart ending at T0."""
+def raid(s: ServerProcess, n_pl: int = 3, n_ro: int = 2, scans: int = 6, rate: float = 1.0
+         ) -> None:
+    """Drones near Lviv and near Chernivtsi, `scans` scans 10 s apart ending at T0, the
+    exercise clock then running at `rate`. The scans stop at T0: the tracks coast 45 s of
+    exercise time, then end, and the core withdraws their pending engagements."""
     with s.client("coord") as c:
-        c.post("/api/clock", json={"t": T0, "rate": 1.0}).raise_for_status()
+        c.post("/api/clock", json={"t": T0, "rate": rate}).raise_for_status()
     with s.client("feed") as c:
         for k in range(scans):
             t = T0 - 10.0 * (scans - 1 - k)
@@ -49,7 +52,7 @@ def pending(c: httpx.Client, nation: str | None = None, n: int = 1, timeout: flo
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     s = ServerProcess(tmp_path_factory.mktemp("live"))
-    raid(s)
+    raid(s, rate=0.5)  # the tests share its proposals: half speed keeps them 90 s of wall time
     yield s
     s.stop()
 
@@ -151,6 +154,72 @@ def test_an_unanswered_request_expires_after_the_window(live: ServerProcess) -> 
         assert r.status_code == 409 and "expired" in r.text
         d = c.get("/api/decisions?nation=ROU").json()["decisions"]
         assert any(x["engagement"] == e["id"] and x["action"] == "expiry" for x in d)
+
+
+def test_a_withdrawn_engagement_cannot_be_approved(live: ServerProcess) -> None:
+    """The track of a pending engagement ends: the core withdraws the request, the queue
+    drops it, an operator's approval is refused (409), and the log records a withdrawal
+    and still verifies. (After the expiry test: it moves the clock on.)"""
+    import base64
+
+    from skyshield.geo.frame import THEATRE
+
+    with live.client("coord") as c:  # on past everything earlier tests left pending
+        t2 = c.get("/api/clock").json()["t"] + 200.0
+        c.post("/api/clock", json={"t": t2}).raise_for_status()
+    with live.client("obs") as c:  # the earlier tracks are gone from the picture
+        end = time.monotonic() + 30
+        while not ((pic := c.get("/api/picture").json())["t"] >= t2
+                   and not pic["tracks"]["number"]):
+            assert time.monotonic() < end, "the earlier tracks never ended"
+            time.sleep(0.3)
+    # fresh drones where the raid's were at T0 (targets_scan flies them west at 50 m/s)
+    xy = THEATRE.to_xy(*LVIV_WEST.values()) + [50.0 * (t2 - T0), 0.0]
+    lat0, lon0 = THEATRE.from_xy(xy)
+    with live.client("feed") as c:  # six scans, 10 s apart, ending now; then silence
+        for k in range(6):
+            plots = targets_scan(2, t2 - 10.0 * (5 - k), seed=300 + k, lat0=float(lat0),
+                                 lon0=float(lon0))
+            c.post("/api/plots", json={"plots": plots}).raise_for_status()
+    with live.client("pl") as c:
+        end = time.monotonic() + 40
+        while True:
+            fresh = set(c.get("/api/picture").json()["tracks"]["number"])
+            new = [e for e in c.get("/api/engagements").json()["engagements"]
+                   if e["state"] == "pending" and e["nation"] == "POL" and e["track"] in fresh]
+            if new:
+                break
+            assert time.monotonic() < end, "no proposal on the fresh tracks"
+            time.sleep(0.3)
+        e = new[0]
+        assert e["actionable"] is True
+    # a minute of silence: the tracker drops the tracks (45 s coast), inside the window
+    assert e["deadline"] > t2 + 100.0
+    with live.client("coord") as c:
+        c.post("/api/clock", json={"t": t2 + 60.0}).raise_for_status()
+    with live.client("pl") as c:
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            st = {x["id"]: x for x in c.get("/api/engagements").json()["engagements"]}[e["id"]]
+            if st["state"] != "pending":
+                break
+            time.sleep(0.3)
+        assert st["state"] == "withdrawn" and "track ended" in st["why"], st
+        assert st["actionable"] is False and st["t_decided"] < e["deadline"]
+        r = c.post(f"/api/engagements/{e['id']}/approve", json={"note": "too late"})
+        assert r.status_code == 409 and "withdrawn by the decision core" in r.text, r.text
+        d = [x for x in c.get("/api/decisions?nation=POL").json()["decisions"]
+             if x["engagement"] == e["id"]]
+        assert [x["action"] for x in d] == ["withdrawal"]  # no approval was recorded
+        entry = c.get(f"/api/audit/entries?start={st['audit_seq']}&end="
+                      f"{st['audit_seq'] + 1}").json()["entries"][0]
+    body = json.loads(base64.b64decode(entry["data"]))
+    assert body["kind"] == "withdrawal" and body["engagement"] == e["id"]
+    assert body["why"] == "track_lost" and body["by"] == "(the decision core)"
+    r = subprocess.run([sys.executable, "-m", "skyshield.cli", "audit", "verify", live.db,
+                        "--key", str(live.key)], env=env(), capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0 and "entries verify" in r.stdout, r.stdout + r.stderr
 
 
 def test_sigkill_mid_stream_loses_no_acknowledged_approval(tmp_path: Path) -> None:

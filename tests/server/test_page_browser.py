@@ -1,4 +1,5 @@
-"""The operator page in real headless Chromium: two nations, one engagement, one verdict."""
+"""The operator page in real headless Chromium: two nations, one engagement, one verdict;
+the proposals the decision core withdraws leave the queue for the timeline."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from .conftest import PASSWORD, ServerProcess, env
-from .test_decisions import raid
+from .test_decisions import T0, raid
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -73,6 +74,19 @@ def test_two_nations_one_engagement(tmp_path: Path, artifacts: Path) -> None:
             pl.wait_for_selector(f"#others #eng-{eid}[data-state=approved]", timeout=30_000)
             # both clients re-check the log after the verdict
             pl.wait_for_function("document.getElementById('audit').className === 'ok'")
+            # the other Polish proposals: their tracks fall silent (the raid's last scan was
+            # at T0; they coast 45 s), the core withdraws them: off the queue, in the timeline
+            pl.wait_for_selector("#queue .eng", timeout=30_000)
+            left = pl.eval_on_selector_all("#queue .eng", "els => els.map((e) => e.id)")
+            with s.client("coord") as c:
+                if c.get("/api/clock").json()["t"] < T0 + 60.0:  # inside the 120 s window
+                    c.post("/api/clock", json={"t": T0 + 60.0}).raise_for_status()
+            pl.wait_for_function("document.querySelectorAll('#queue .eng').length === 0",
+                                 timeout=30_000)
+            for el in left:
+                assert pl.query_selector(f"#others #{el}[data-state=withdrawn]") is not None
+                assert "the track ended" in pl.inner_text(f"#{el}")
+            assert pl.inner_text("#timeline").count("withdrawn: the track ended") == len(left)
             ro.evaluate("location.reload()")
             ro.wait_for_function("window.__liveReady === true", timeout=60_000)
             ro.wait_for_function("document.getElementById('audit').textContent"

@@ -70,6 +70,14 @@ def test_passwords_are_argon2_hashes(tmp_path) -> None:
             users.authenticate(name, pw)
     with pytest.raises(ValueError, match="needs a nation"):
         users.add("x", "pw", "operator")
+    # an account given by its hash (an accounts file without passwords)
+    users.add("ro", None, "operator", "ROU", hash_=FAST.hash("horse battery"))
+    assert users.authenticate("ro", "horse battery") == ("ro", "ROU", "operator")
+    with pytest.raises(AuthError):
+        users.authenticate("ro", "correct horse")
+    for bad in ("horse battery", "$argon2id$v=19$garbage"):
+        with pytest.raises(ValueError, match="argon2"):
+            users.add("sk", None, "operator", "SVK", hash_=bad)
 
 
 # ---------------------------------------------------------------------------- ingest
@@ -112,6 +120,26 @@ def test_conversion_to_the_frame_keeps_position_and_error_size() -> None:
     sigma_frame_east = np.sqrt(p.R[0, 0, 0])
     assert sigma_frame_east == pytest.approx(np.linalg.norm(d_frame), rel=1e-3)
     assert np.sqrt(p.R[0, 2, 2]) == pytest.approx(300.0)
+
+
+def test_a_mixed_batch_converts_as_each_plot_alone() -> None:
+    """Sigmas and full covariances in one batch: each plot converts as it does alone."""
+    cov = [[400.0, 50.0, 0.0], [50.0, 900.0, 10.0], [0.0, 10.0, 2500.0]]
+    raw = [GOOD, {**GOOD, "sigma_h_m": None, "sigma_v_m": None, "cov_enu": cov, "lat": 49.0,
+                  "sensor": 2, "t": 11.5}, {**GOOD, "lon": 25.0, "sigma_v_m": 40.0}]
+    good, errors, _ = parse_batch({"plots": raw}, 3, IngestStats())
+    assert not errors
+    batch = plots_from_models(good)
+    for i, p in enumerate(good):
+        one = plots_from_models([p])
+        assert batch.t[i] == one.t[0] and batch.sensor[i] == one.sensor[0]
+        np.testing.assert_allclose(batch.z[i], one.z[0], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(batch.R[i], one.R[0], rtol=1e-12)
+    # the full covariance is the one given, in ENU, as the frame's Jacobian carries it
+    J = np.eye(3)
+    J[:2, :2] = enu_jacobian(np.array([49.0]), np.array([GOOD["lon"]]))[0]
+    np.testing.assert_allclose(batch.R[1], J @ np.array(cov) @ J.T, rtol=1e-9)
+    assert batch.R[0, 2, 2] == pytest.approx(300.0**2) and batch.R[2, 2, 2] == 40.0**2
 
 
 @settings(max_examples=40, deadline=None)
@@ -159,6 +187,90 @@ def test_message_ring_numbers_and_backfills() -> None:
     assert not complete and len(texts) == 5
 
 
+def test_a_reused_part_is_encoded_once_and_reads_the_same() -> None:
+    """A picture's assessment is spliced in from its cached text while it is the same
+    object; every message still decodes to exactly what plain JSON encoding gives."""
+    log = MessageLog()
+    a1 = {"t": 1.0, "number": [1, 2], "country": ["UKR", "POL"], "p_nato": [0.1, 0.9]}
+    a2 = {**a1, "t": 16.0, "p_nato": [0.2, 0.95]}
+    msgs = [{"type": "picture", "t": float(i), "tracks": {"number": [i]},
+             "assessment": a} for i, a in enumerate([a1, a1, a2, None])]
+    msgs.append({"type": "order", "text": "no assessment here"})
+    for i, m in enumerate(msgs, 1):
+        seq, text = log.add(m)
+        assert json.loads(text) == {"seq": i, **m}
+    assert log._reused["assessment"][0] is None  # the last one seen
+
+
+def test_stage_timings_and_collector_passes_without_deadlock() -> None:
+    """Stages are counted with their wall and CPU; the collector's passes are timed even
+    when one starts inside the timings' own lock (forced here: a pass on every allocation)."""
+    import gc
+    import threading
+
+    from skyshield.server.timing import Timings
+
+    tm = Timings(keep=50)
+    stop = tm.watch_gc()
+    old = gc.get_threshold()
+    done = threading.Event()
+
+    def work() -> None:
+        for i in range(300):
+            with tm.time("busy"):
+                _ = [[j] for j in range(50)]
+            if i % 50 == 0:
+                tm.to_json()
+                tm.samples(60.0)
+        done.set()
+
+    try:
+        gc.set_threshold(1)
+        th = threading.Thread(target=work, daemon=True)
+        th.start()
+        th.join(60.0)
+    finally:
+        gc.set_threshold(*old)
+        stop()
+    assert done.is_set(), "deadlocked: a collector pass inside the timings' lock"
+    out = tm.to_json()
+    assert out["busy"]["n"] == 300 and len(tm.samples(60.0)["busy"]) == 50  # kept: the last 50
+    assert out["busy"]["cpu_med"] >= 0 and out["busy"]["wall_p99"] >= out["busy"]["wall_med"]
+    assert any(k.startswith("gc.gen") for k in out)
+
+
+def test_plots_wake_the_picture_while_the_decision_thread_waits(tmp_path) -> None:
+    """Each ingested batch is stepped into the picture at once, not after the picture
+    period (set here to an hour), although the decision thread sleeps between its steps
+    too (it once waited on the picture's condition and could take its wake-up)."""
+    import time
+
+    from skyshield.model.loader import load_scenario
+    from skyshield.server.clock import ExerciseClock
+    from skyshield.server.decisions import DecisionCore
+    from skyshield.server.live import LiveConfig, LiveMission
+
+    sc = load_scenario("western-night")
+    log = AuditLog.open(open_store(tmp_path / "w.db"), Ed25519PrivateKey.generate(), "w")
+    clock = ExerciseClock(t0=100.0)
+    m = LiveMission(sc, log, clock, config=LiveConfig(picture_period_s=3600.0,
+                                                      decide_period_s=0.05))
+    m.core = DecisionCore.build(sc, log, clock)
+    m.start()
+    try:
+        xyz = THEATRE.to_xyz(50.0, 24.0, 500.0).reshape(1, 3)
+        time.sleep(0.3)  # both threads are waiting now
+        for k in range(6):
+            before = m.n_plots
+            m.ingest(Plots.from_arrays(clock.now(), 0, xyz, np.diag([1e4, 1e4, 4e4])[None]))
+            end = time.monotonic() + 30.0  # far below the hour; generous for a loaded machine
+            while m.n_plots == before and time.monotonic() < end:
+                time.sleep(0.01)
+            assert m.n_plots == before + 1, f"batch {k} still waits for the picture"
+    finally:
+        m.stop()
+
+
 # ---------------------------------------------------------------------------- approver
 class _Req:
     def __init__(self, nation: str) -> None:
@@ -200,6 +312,57 @@ def test_unanswered_requests_expire_after_the_window() -> None:
     assert not ap.pending() and seen == ["proposal", "expiry"]
     with pytest.raises(DecisionError, match="already expired"):
         ap.decide(7, True, Principal("pl", "POL", "operator", 1e12), 161.0)
+
+
+PL = Principal("pl", "POL", "operator", 1e12)
+
+
+def _approver() -> tuple[HumanApprover, list[tuple[str, dict]]]:
+    seen: list[tuple[str, dict]] = []
+    ap = HumanApprover({"POL": 60.0}, lambda r: [{}],
+                       lambda k, p, e: seen.append((k, dict(e))) or len(seen))
+    ap.request(_Req("POL"))
+    return ap, seen
+
+
+def test_a_withdrawn_request_leaves_the_queue_and_cannot_be_decided() -> None:
+    ap, seen = _approver()
+    ap.cancel(np.array([7]), 130.0, np.array(["track_lost"]))
+    assert not ap.pending() and [k for k, _ in seen] == ["proposal", "withdrawal"]
+    assert seen[-1][1]["why"] == "track_lost" and "track ended" in seen[-1][1]["reason"]
+    p = ap.recent()[0]
+    assert p.state == "withdrawn" and p.t_decided == 130.0 and p.decided_by is None
+    assert "track ended" in p.to_json()["why"]
+    for verdict in (True, False):
+        with pytest.raises(DecisionError, match="withdrawn by the decision core") as e:
+            ap.decide(7, verdict, PL, 131.0)
+        assert e.value.status == 409
+    ap.cancel(np.array([7]), 140.0, np.array(["timeout"]))  # twice: recorded once
+    assert len(ap.decisions(200.0)) == 0 and [k for k, _ in seen][-1] == "withdrawal"
+    assert len(seen) == 2  # and it never expires afterwards
+
+
+def test_a_verdict_the_core_had_not_collected_is_dropped_by_the_withdrawal() -> None:
+    ap, seen = _approver()
+    ap.decide(7, True, PL, 120.0)  # approved between the core's last look and its withdrawal
+    ap.cancel(np.array([7]), 121.0, np.array(["aircraft_left"]))
+    assert len(ap.decisions(122.0)) == 0  # the core never learns an approval it cannot use
+    assert [k for k, _ in seen] == ["proposal", "approval", "withdrawal"]
+    assert seen[-1][1]["verdict_dropped"] == "approved" and seen[-1][1]["verdict_by"] == "pl"
+
+
+def test_withdrawing_an_answered_or_expired_request_changes_nothing() -> None:
+    ap, seen = _approver()
+    ap.decide(7, False, PL, 120.0)
+    assert ap.decisions(121.0).id.tolist() == [7]  # handed back: the core has its verdict
+    ap.cancel(np.array([7]), 122.0, np.array(["track_lost"]))
+    assert ap.recent()[0].state == "denied"
+    ap2, seen2 = _approver()
+    ap2.decisions(160.0)  # the window closed first
+    ap2.cancel(np.array([7, 99]), 160.0, np.array(["timeout", "timeout"]))
+    assert ap2.recent()[0].state == "expired"
+    assert [k for k, _ in seen] == ["proposal", "denial"]
+    assert [k for k, _ in seen2] == ["proposal", "expiry"]
 
 
 # ---------------------------------------------------------------------------- stores
@@ -247,7 +410,11 @@ def test_serve_refuses_bad_databases_and_account_files(tmp_path) -> None:
     bad.write_text('[{"name": "pl", "role": "operator"}]')
     r = run.invoke(app, ["serve", "western-night", "--db", str(tmp_path / "s.db"), "--users",
                          str(bad), "--key", str(tmp_path / "k.key")])
-    assert r.exit_code == 1 and "account 1 needs name, password and role" in r.output
+    assert r.exit_code == 1 and "account 1 needs name, password" in r.output
+    bad.write_text('[{"name": "pl", "role": "operator", "nation": "POL", "hash": "md5:abc"}]')
+    r = run.invoke(app, ["serve", "western-night", "--db", str(tmp_path / "s.db"), "--users",
+                         str(bad), "--key", str(tmp_path / "k.key")])
+    assert r.exit_code == 1 and "'hash' must be an argon2id hash" in r.output
     bad.write_text('[{"name": "x", "password": "p", "role": "operator", "nation": "HUN"}]')
     r = run.invoke(app, ["serve", "western-night", "--db", str(tmp_path / "s.db"), "--users",
                          str(bad), "--key", str(tmp_path / "k.key")])

@@ -26,10 +26,32 @@ History:
   previous generator (pickled from main) reproduces the previous western-night and
   border-skim perfect hashes exactly (debris and missed munitions draw from their own
   generator and write no events; no scenario here declares `hold_fire`).
+- approval requests are withdrawn when their engagement ends first (issue 9, the
+  approver's `cancel`): a pending engagement whose aircraft leaves the fight (bingo) or
+  whose track ends no longer gets a later `approval` row from the delay approver; an
+  `approval_withdrawn` row (value: seconds waited, detail: why) is logged when it ends.
+  border-skim perfect: 1 approval fewer, 1 withdrawal (aircraft_left); border-skim tracked:
+  3 fewer, 3 withdrawals (2 aircraft_left, 1 track_lost); mass-raid tracked: 5 fewer, 6
+  withdrawals (all track_lost; the sixth's approval was due after the end of the run). The
+  other three logs had no such engagement and are unchanged; in all six every row other
+  than approvals and withdrawals is identical, in order, checked against the logs before
+  the change. The decisions themselves are unchanged (the core ignored those approvals).
+- chases broken off at the edge of the permitted area (issue 14): an engaged aircraft
+  whose intercept point has left its nation's permitted area (too deep into Ukraine, in an
+  excluded zone) ends the engagement (airborne: back to its station or home; still
+  scrambling: stands down), as the release rules would never let it fire there. Before,
+  the chase went on: in coalition-options Romanian F-16s under a 50 km depth flew 108 km
+  into Ukraine, Polish ones within 7 km of Belarus. border-skim and mass-raid change
+  (more assignments as tracks leave and re-enter the areas: 12->15, 19->50, 15->39,
+  24->31; shots 0->0, 0->0, 4->3, 2->4); western-night's two logs are unchanged.
+- both of the above together (merge of the two): a chase broken off while its approval
+  was pending withdraws the request too (`out_of_area`); the four changed logs are the
+  composition of the two changes.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from skyshield.model.loader import load_scenario
@@ -44,13 +66,13 @@ PINNED = {
     ("western-night", "tracked"):
         "6daa077c6acf6965ef1ff13e6a1b1aea35e45895e9dac5fa6749362d99516aa7",
     ("border-skim", "perfect"):
-        "ac1b49d1e2d20189b4ddb53e039302f921af0e45250a01880851e5f28ec3f8d2",
+        "a5f19704382d403c8f8fac09a1269b53c7adb121c9348a7edd78557b6d82a47b",
     ("border-skim", "tracked"):
-        "fc2124efc7550b4e46a0c4af6b4be07eb0f58e591ed8aff58e12be7d3659c2db",
+        "4a91c63ae70c78c72458c6b0bf4f3109ea86138777a342ab884096c236d4f208",
     ("mass-raid", "perfect"):
-        "0dc046533cae6a11c3c24043046175087bf001972139cfe35c9b3aa6191a5d0c",
+        "d3c660561418d5bfc0f21cca2688a062a191241646e8db64337c73032b3a5326",
     ("mass-raid", "tracked"):
-        "511637e8cb157318ed1d90f902e28a0d01a3f46d6c5f74f03484c3ba85fcdc08",
+        "fa3ecfd12853d1bf0251330e59bf509e41fcc9250e8c7bda13825d45b8b98349",
 }
 
 
@@ -88,3 +110,28 @@ def test_every_sortie_lasts_a_minute_at_least(pinned_runs, name, picture):
     assert took.sum() > 0
     flown = ev.t.to_numpy()[1:][pair] - ev.t.to_numpy()[:-1][pair]
     assert (flown >= 60.0).all(), f"sorties of {sorted(flown)[:3]} s"
+
+
+@pytest.mark.parametrize(("name", "picture"), sorted(PINNED))
+def test_no_approval_arrives_for_an_engagement_that_ended(pinned_runs, name, picture):
+    """Against the world's own events: no approval comes after its aircraft went home
+    (bingo, landed); each request gets at most one answer, approval or withdrawal. (The
+    logs before the withdrawal had three such approvals in the border-skim runs.)"""
+    e = pinned_runs(name, picture).events
+    ended = {"bingo", "land"}
+    checked = 0
+    for r in e[e.kind == "approval_request"].itertuples():
+        later = e[e.t >= r.t]
+        mine = later[(later.aircraft == r.aircraft) & (later.track == r.track)]
+        nxt = later[(later.aircraft == r.aircraft) & (later.kind == "approval_request")
+                    & (later.index > r.Index)]
+        until = nxt.t.iloc[0] if len(nxt) else np.inf  # this request's answers come before
+        ans = mine[mine.kind.isin(["approval", "approval_withdrawn"]) & (mine.t <= until)]
+        assert len(ans) <= 1, ans
+        if not len(ans) or ans.kind.iloc[0] != "approval":
+            continue
+        t1 = ans.t.iloc[0]
+        between = later[later.t < t1]
+        assert not len(between[(between.aircraft == r.aircraft) & between.kind.isin(ended)])
+        checked += 1
+    assert checked > 0

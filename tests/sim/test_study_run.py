@@ -1,9 +1,11 @@
-"""Running studies for real (tiny scenario): same table on 1 worker, 2 workers and a Dask
-scheduler address; interrupted and resumed equals uninterrupted; failures are recorded;
-a dying worker does not hang the study."""
+"""Running studies for real (tiny scenario): same table in this process, on 2 workers and
+through a Dask scheduler address (a 1-worker cluster); interrupted and resumed equals
+uninterrupted; failures are recorded and the others go on; a dying worker does not hang the
+study. The in-process reference is the session's shared `tiny_study` (tests/conftest.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import signal
@@ -16,7 +18,6 @@ import cloudpickle
 import pandas as pd
 import pytest
 
-from skyshield.model.study import load_study
 from skyshield.sim.cluster import DaskRunner
 from skyshield.sim.monte_carlo import run_study
 from skyshield.sim.store import StudyExistsError
@@ -30,14 +31,14 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def plan():
-    return load_study(DATA / "tiny-study.yaml")
+def reference(tiny_study):
+    """The study run in this process (the session's shared tiny study), saved to a folder."""
+    return tiny_study
 
 
 @pytest.fixture(scope="module")
-def reference(plan, tmp_path_factory):
-    """The study run in this process (one worker), saved to a folder."""
-    return run_study(plan, runs=RUNS, workers=0, out=tmp_path_factory.mktemp("ref"))
+def plan(reference):
+    return reference.plan
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,12 @@ def test_reference_is_a_real_study(reference, plan):
     # every metric of metrics.json by name, next to the headline ones
     assert {"threats.outcomes.impacted", "nations.POL.sorties", "cost.exchange_ratio"} <= set(t)
     none, both = t[t.option == "none"], t[t.option == "pol-rou"]
-    assert (none.sorties == 0).all() and (none.destroyed_coalition == 0).all()
+    # no coalition is a real run: no aircraft, no sorties or shots, Ukraine fights alone
+    assert plan.option("none").scenario.coalition == []
+    assert (none.sorties == 0).all() and (none.shots == 0).all()
+    assert (none.destroyed_coalition == 0).all()
+    assert none.filter(like="nations.").isna().all().all()  # no nation flew
+    assert none.destroyed_ukraine.sum() > 0  # the Lviv site engages on its own
     assert (both.sorties > 0).all()
     # conservation: every declared threat has exactly one outcome
     outcomes = [c for c in t if c.startswith("threats.outcomes.")]
@@ -69,49 +75,63 @@ def test_reference_is_a_real_study(reference, plan):
     assert (per_run == 1).all().all()
 
 
-def test_same_table_on_one_and_two_workers_and_a_scheduler_address(plan, reference, cluster):
-    """In this process; on a new 2-worker LocalCluster; on a 1-worker one by its address."""
+def test_tables_on_disk_carry_units(reference):
+    import pyarrow.parquet as pq
+
+    t = reference.runs
+    pd.testing.assert_frame_equal(pd.read_parquet(reference.out / "runs.parquet"), t)
+    assert len(pd.read_csv(reference.out / "runs.csv")) == len(t)
+    cols = pd.read_csv(reference.out / "columns.csv", keep_default_na=False)
+    assert list(cols.column) == list(t.columns)
+    unit = {f.name: f.metadata[b"unit"].decode()
+            for f in pq.read_schema(reference.out / "runs.parquet")}
+    assert unit == dict(zip(cols.column, cols.unit, strict=True))
+    want = {"max_depth_km": "km", "ukr_minutes": "min", "nations.POL.ukr_minutes": "min",
+            "nations.POL.flight_hours": "h", "cost.spent_usd": "USD", "raid_scale": "-",
+            "nations.POL.approval_delay_s_mean": "s", "threats.outcomes.impacted": "count"}
+    assert {k: unit[k] for k in want} == want
+    for name in ("summary.csv", "summary_long.csv", "paired.csv", "burden.csv",
+                 "evenness.csv", "failures.csv", "results.json", "study.yaml"):
+        assert (reference.out / name).exists(), name
+
+
+def test_same_table_on_two_workers(plan, reference):
+    """On a new 2-worker LocalCluster (the default local runner) as in this process."""
     two = run_study(plan, runs=RUNS, workers=2)
     pd.testing.assert_frame_equal(two.runs, reference.runs)
+    pd.testing.assert_frame_equal(two.paired, reference.paired)
     assert len(set(two.timing.pid)) == 2  # both workers flew runs
-    remote = run_study(plan, runs=RUNS, dask=cluster.scheduler_address)
-    pd.testing.assert_frame_equal(remote.runs, reference.runs)
-    pd.testing.assert_frame_equal(remote.paired, reference.paired)
-    pd.testing.assert_frame_equal(remote.summary, reference.summary)
-    assert set(remote.timing.pid).isdisjoint({os.getpid()})
 
 
-def test_a_dying_worker_is_recorded_and_the_study_goes_on(plan, cluster):
+def test_scheduler_address_same_table_failures_recorded_dead_worker_replaced(
+        plan, reference, cluster):
+    """One more run index on a 1-worker cluster by its address: there, (none, 2) raises
+    and (pol, 2) kills its worker. The first RUNS run indices give the reference table, both
+    failures are recorded with option, index, seed and error, the dead worker is replaced
+    and the study neither stops nor hangs."""
     t0 = time.monotonic()
-    res = run_study(plan, runs=RUNS, dask=cluster.scheduler_address, run_fn=_die_on_pol_1)
+    res = run_study(plan, runs=RUNS + 1, dask=cluster.scheduler_address,
+                    run_fn=_fail_in_run_2)
     assert time.monotonic() - t0 < 300
-    f = res.failures
-    assert list(zip(f.option, f.run, strict=True)) == [("pol", 1)]
-    assert "worker process died" in f.error.iloc[0]
-    assert f.seed.iloc[0] == res.runs[res.runs.run == 1].seed.iloc[0]
-    assert len(res.runs) == RUNS * len(plan.options) - 1
+    head = res.runs[res.runs.run < RUNS].reset_index(drop=True)
+    pd.testing.assert_frame_equal(head, reference.runs)
+    assert set(res.timing.pid).isdisjoint({os.getpid()})
+    f = res.failures.set_index(["option", "run"])
+    assert sorted(f.index) == [("none", RUNS), ("pol", RUNS)]
+    assert "RuntimeError: boom" in f.loc[("none", RUNS), "error"]
+    assert "worker process died" in f.loc[("pol", RUNS), "error"]
+    seed = res.runs[res.runs.run == RUNS].seed.iloc[0]  # pol-rou's run 2 went on
+    assert list(res.runs[res.runs.run == RUNS].option) == ["pol-rou"]
+    assert (f.seed == seed).all()  # common random numbers: the same seed in every option
+    assert len(set(res.timing.pid)) == 2  # the dead worker was replaced by a new process
 
 
-def _die_on_pol_1(task):
-    if task.option == "pol" and task.run == 1:
+def _fail_in_run_2(task):
+    if task.run == RUNS and task.option == "pol":
         os._exit(3)  # the worker process dies, as in an out-of-memory kill
-    return run_task(task)
-
-
-def _raise_on_pol_0(task):
-    if task.option == "pol" and task.run == 0:
+    if task.run == RUNS and task.option == "none":
         raise RuntimeError("boom")
     return run_task(task)
-
-
-def test_a_failing_run_is_recorded_with_its_seed(plan, reference):
-    res = run_study(plan, runs=RUNS, workers=0, run_fn=_raise_on_pol_0)
-    f = res.failures.iloc[0]
-    assert (f.option, f.run) == ("pol", 0) and "RuntimeError: boom" in f.error
-    assert f.seed == reference.runs.query("option == 'pol' and run == 0").seed.iloc[0]
-    ok = reference.runs[~((reference.runs.option == "pol") & (reference.runs.run == 0))]
-    pd.testing.assert_frame_equal(res.runs.reset_index(drop=True)[list(ok.columns)],
-                                  ok.reset_index(drop=True))
 
 
 def test_an_engine_error_becomes_a_failed_record(plan):
@@ -124,40 +144,21 @@ def test_an_engine_error_becomes_a_failed_record(plan):
     assert (rec["option"], rec["run"], rec["seed"]) == (task.option, 0, task.seed)
 
 
-def test_a_worker_returns_a_small_record(plan):
-    from skyshield.sim.monte_carlo import plan_tasks
-
-    rec = run_task(plan_tasks(plan, 1)[-1])
-    assert rec["status"] == "ok"
-    assert len(pickle.dumps(rec)) < 20_000  # a metrics row, no tables or trajectories
-    assert all(isinstance(v, float) for v in rec["metrics"].values())
-
-
-def test_interrupted_study_resumes_to_the_same_table(plan, reference, tmp_path):
-    out = tmp_path / "study"
-    seen = []
-
-    def stop_after_three(rec):
-        seen.append(rec)
-        if len(seen) == 3:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        run_study(plan, runs=RUNS, workers=0, out=out, on_record=stop_after_three)
-    assert len(list(out.glob("runs/*/*.json"))) == 3
-    with pytest.raises(StudyExistsError, match="--resume"):
-        run_study(plan, runs=RUNS, workers=0, out=out)
-    flown = []
-    res = run_study(plan, runs=RUNS, workers=0, out=out, resume=True,
-                    on_record=flown.append)
-    assert len(flown) == RUNS * len(plan.options) - 3  # finished runs are not redone
-    pd.testing.assert_frame_equal(res.runs, reference.runs)
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"),
-                                  pd.read_parquet(reference.out / "runs.parquet"))
+def test_a_worker_returns_a_small_record(reference):
+    """The records the workers returned, as saved: a metrics row, no tables or trajectories."""
+    files = sorted(reference.out.glob("runs/*/*.json"))
+    assert len(files) == len(reference.runs)
+    for f in files:
+        rec = json.loads(f.read_text())
+        assert rec["status"] == "ok"
+        assert len(pickle.dumps(rec)) < 20_000
+        assert all(isinstance(v, float | None) for v in rec["metrics"].values())
 
 
 def test_cli_killed_midway_then_resumed(plan, reference, tmp_path):
-    """The real command, interrupted by SIGINT while running, then `--resume`d."""
+    """The real command, interrupted by SIGINT while running, refused without --resume,
+    then `--resume`d: finished runs are not redone and the table equals the uninterrupted
+    one."""
     out = tmp_path / "cli"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     cmd = [sys.executable, "-m", "skyshield.cli", "study", str(DATA / "tiny-study.yaml"),
@@ -170,11 +171,15 @@ def test_cli_killed_midway_then_resumed(plan, reference, tmp_path):
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    done = len(list(out.glob("runs/*/*.json")))
+    kept = {f: f.stat().st_mtime_ns for f in out.glob("runs/*/*.json")}
     assert proc.returncode == 130 and "--resume" in err, err
-    assert 2 <= done < RUNS * len(plan.options)
+    assert 2 <= len(kept) < RUNS * len(plan.options)
+    with pytest.raises(StudyExistsError, match="--resume"):
+        run_study(plan, runs=RUNS, workers=0, out=out)
     r = subprocess.run(cmd + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
+    assert all(f.stat().st_mtime_ns == m for f, m in kept.items())  # not redone
+    assert len(list(out.glob("runs/*/*.json"))) == RUNS * len(plan.options)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"),
                                   pd.read_parquet(reference.out / "runs.parquet"))
 
@@ -186,8 +191,13 @@ def test_dask_runner_reports_an_unreachable_scheduler():
 
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs Linux /proc")
 def test_a_worker_process_does_not_grow_over_many_runs(plan):
-    """Twelve runs through the worker function in one process: resident memory flat."""
+    """Twelve runs (30 simulated minutes each) through the worker function in one process:
+    resident memory flat after the first three."""
+    import dataclasses
+
     from skyshield.sim.monte_carlo import plan_tasks
 
-    rss = [run_task(t)["timing"]["rss_mb"] for t in plan_tasks(plan, 4)]
-    assert rss[-1] - rss[3] < 8.0, f"worker grew {rss[-1] - rss[3]:.1f} MiB over 8 runs: {rss}"
+    tasks = [dataclasses.replace(t, scenario=t.scenario.model_copy(
+        update={"duration_min": 30.0})) for t in plan_tasks(plan, 4)]
+    rss = [run_task(t)["timing"]["rss_mb"] for t in tasks]
+    assert rss[-1] - rss[2] < 8.0, f"worker grew {rss[-1] - rss[2]:.1f} MiB over 9 runs: {rss}"

@@ -2,7 +2,10 @@
 
 The protocol is asynchronous: `request` files requests and returns at once; `decisions(t)`
 hands back the verdicts reached by time `t` (approved or refused), each once. A request
-may never be answered: the `Decider` marks it expired after its own timeout. The
+may never be answered: the `Decider` marks it expired after its own timeout. When the
+`Decider` ends a pending engagement without a verdict (its aircraft left the fight, its
+track ended, the timeout passed) it withdraws the request (`cancel`): no verdict on it is
+ever handed back, and the live server takes it off its operators' queue. The
 simulation's `DelayApprover` approves every request after the nation's declared delay;
 the live server's approver waits for a person.
 """
@@ -14,7 +17,16 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Approver", "Decisions", "DelayApprover", "Requests"]
+__all__ = ["WITHDRAWN_WHY", "Approver", "Decisions", "DelayApprover", "Requests"]
+
+# why the decision core withdrew a request (`Approver.cancel`, `contracts.Withdrawn`)
+WITHDRAWN_WHY = {
+    "aircraft_left": "the aircraft left the fight (returning to base: fuel or weapons)",
+    "track_lost": "the track ended (destroyed, or lost by the picture)",
+    "timeout": "no verdict within the decision core's approval timeout",
+    "out_of_area": "the intercept point left the nation's permitted area (the chase was "
+                   "broken off)",
+}
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,12 @@ class Approver(Protocol):
         """When verdicts on pending requests `ids` are expected [s]; inf if unknown."""
         ...
 
+    def cancel(self, ids: np.ndarray, t: float, why: np.ndarray | None = None) -> None:
+        """Withdraw requests `ids` at time `t`: the core ended their engagements without a
+        verdict (`why`: a `WITHDRAWN_WHY` key per id). No verdict on them is handed back
+        afterwards; ids unknown or already answered through `decisions` are ignored."""
+        ...
+
 
 class DelayApprover:
     """The simulation's approver: every request approved after its declared delay."""
@@ -91,6 +109,12 @@ class DelayApprover:
         out = Decisions(self._id[due], np.ones(int(due.sum()), bool), self._due[due])
         self._id, self._due = self._id[~due], self._due[~due]
         return out
+
+    def cancel(self, ids: np.ndarray, t: float, why: np.ndarray | None = None) -> None:
+        """Forget requests `ids`: they are never approved."""
+        if len(ids) and len(self._id):
+            keep = ~np.isin(self._id, ids)
+            self._id, self._due = self._id[keep], self._due[keep]
 
     def expected_t(self, ids: np.ndarray) -> np.ndarray:
         """Declared verdict times of pending requests `ids` (inf for unknown ids)."""

@@ -3,7 +3,8 @@
 `Decider.step(tracks, own_forces, t)` runs, in this order:
 
 1. **approvals**: verdicts of the `Approver` reached by `t` move engagements from pending
-   to approved or refused; pending ones older than the timeout expire;
+   to approved or refused; pending ones older than the timeout expire; engagements whose
+   aircraft left the fight (bingo) end;
 2. **patrol relief** (`relieve`): top up quick-reaction alert, launch relief to stations
    before the aircraft there must go home;
 3. **plan** (`plan`): candidate tracks (inside a permitted area, not engaged, no weapon
@@ -11,7 +12,15 @@
    national approval where the rules say so;
 4. **steering and release** (`full`: every engagement, else only those about to
    release): fly each engaged aircraft to the lead point of its track, fire when the
-   track is in range, the rules allow it and the engagement is approved.
+   track is in range, the rules allow it and the engagement is approved; engagements
+   whose track ended are released; break off (back to station or home, or stand down if
+   still scrambling) where the lead point has left the nation's permitted area, since no
+   release would be allowed there.
+
+A pending engagement that ends without a verdict (expired, its aircraft gone, its track
+ended, broken off) has its approval request withdrawn at the `Approver` (`cancel`) and
+listed in `Orders.withdrawn`: no approval ever arrives for an engagement that no longer
+exists.
 
 It reads tracks and own forces only (never truth), and holds the engagement book. The
 simulation calls the slow stages on their periods; a live caller may run all every call.
@@ -33,6 +42,7 @@ from skyshield.contracts import (
     PatrolLaunch,
     PatrolPlan,
     Steer,
+    Withdrawn,
 )
 from skyshield.decide.approve import Approver, DelayApprover, Requests
 from skyshield.decide.assess import EntryCache
@@ -100,6 +110,7 @@ class Decider:
         self.entry = EntryCache(horizon_s)  # per decider: its memory lives with the run
         self.next_request = 0
         self._boxes = permitted_boxes(rules)  # the rules never change during a run
+        self._withdraw: list[tuple[np.ndarray, str]] = []  # this step's (request ids, why)
 
     # ------------------------------------------------------------------ public
     def step(
@@ -117,17 +128,40 @@ class Decider:
         and the state of the own forces `own`."""
         tt = t if tracks_t is None else tracks_t
         state = own.state.copy()  # the forces' state as these orders will leave it
+        self._withdraw = []
         decisions, released = self._approvals(t)
         gone = self.book.engaged & (state != INTERCEPT) & (state != SCRAMBLE)
-        if gone.any():
-            self.book.end(np.flatnonzero(gone))  # the aircraft left the fight (bingo)
+        if gone.any():  # the aircraft left the fight (bingo)
+            self._end(np.flatnonzero(gone), "aircraft_left")
         alert, patrol = self._relieve(own, state, t) if relieve else (_NONE, PatrolLaunch())
         engage, requests = self._plan(tracks, own, state, t) if plan else (Engage(), None)
         release, steer, fire, held = self._engagements(tracks, tt, own, state, t, full)
         close = np.flatnonzero(self.book.engaged & self.book.close)
+        withdrawn = self._cancel(t)
         return Orders(t, alert=alert, patrol=patrol, engage=engage,
                       release=np.concatenate([released, release]), steer=steer, fire=fire,
-                      close=close, requests=requests, decisions=decisions, held=held)
+                      close=close, requests=requests, decisions=decisions, held=held,
+                      withdrawn=withdrawn)
+
+    # ------------------------------------------------------------ withdrawals
+    def _end(self, ac: np.ndarray, why: str,
+             state: EngagementState = EngagementState.FREE) -> None:
+        """End engagements `ac` without a verdict; pending ones are withdrawn (`why`)."""
+        book = self.book
+        pend = ac[(book.track[ac] >= 0) & (book.state[ac] == EngagementState.PENDING)]
+        if len(pend):
+            self._withdraw.append((book.request[pend].copy(), why))
+        book.end(ac, state)
+
+    def _cancel(self, t: float) -> Withdrawn:
+        """Tell the approver which requests this step withdrew; they go in the orders."""
+        if not self._withdraw:
+            return Withdrawn()
+        ids = np.concatenate([w[0] for w in self._withdraw])
+        why = np.concatenate([np.full(len(w[0]), w[1]) for w in self._withdraw])
+        self._withdraw = []
+        self.approver.cancel(ids, t, why)
+        return Withdrawn(ids, why)
 
     def close_tracks(self) -> np.ndarray:
         """Track numbers of the engagements about to release: all that a step with `plan`,
@@ -153,7 +187,7 @@ class Decider:
         pend = book.pending()
         old = pend[t - book.asked_t[pend] >= self.config.approval_timeout_s]
         if len(old):
-            book.end(old, EngagementState.EXPIRED)
+            self._end(old, "timeout", EngagementState.EXPIRED)
             released.append(old)
         return dec, np.concatenate(released)
 
@@ -291,6 +325,34 @@ class Decider:
         return surv
 
     # ----------------------------------------------------------- engagements
+    def _out_of_bounds(self, tracks: Tracks, tracks_t: float, own: OwnForces,
+                       eng: np.ndarray, rows: np.ndarray, t: float,
+                       delay: np.ndarray) -> np.ndarray:
+        """Which engagements `eng` (their tracks at `rows`) to break off: those whose
+        intercept point, from where the aircraft is now and after `delay` (a scramble),
+        lies outside its nation's permitted area (the aim of `engage.plan`, recomputed).
+        The target would be out of bounds when in range (no release, rules 3-6), and the
+        chase would carry the aircraft deeper into Ukraine, or nearer Belarus and Russia,
+        than its rules allow. Airborne, it goes back to its station (or home); still on the
+        ground, it stands down. The track may be taken again if it comes back."""
+        if not len(eng):
+            return np.zeros(0, bool)
+        x = tracks.x[rows].copy()
+        x[:, :3] += x[:, 3:] * (t - tracks_t)
+        w, p = self.book.weapon[eng], own.pos[eng]
+        p_t = x[:, :2] + x[:, 3:5] * delay[:, None]  # the target moves on meanwhile
+        reach = RANGE_MARGIN * self.table.reach(w, aspect_cos(p_t, x[:, 3:5], p[:, :2]))
+        tau = time_to_range(p_t - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
+        tau = np.where(np.isfinite(tau), tau, 0.0) + delay
+        goal = lead_point(x[:, :3], x[:, 3:6], tau)
+        glat, glon, _ = THEATRE.to_lla(goal)
+        inside = np.ones(len(eng), bool)
+        for nation, nr in self.rules.items():
+            m = own.nation[eng] == nation
+            if m.any():
+                inside[m] = nr.permitted.contains(glat[m], glon[m])
+        return ~inside
+
     def _engagements(self, tracks: Tracks, tracks_t: float, own: OwnForces,
                      state: np.ndarray, t: float, full: bool
                      ) -> tuple[np.ndarray, Steer, Fire, Held]:
@@ -310,9 +372,17 @@ class Decider:
         else:
             pos, found = np.zeros(len(eng), np.int64), np.zeros(len(eng), bool)
         lost = eng[~found]  # the track ended (destroyed or dropped): back to the station
-        book.end(lost)
+        self._end(lost, "track_lost")
         eng, rows = eng[found], order[pos[found]]
         flying = state[eng] == INTERCEPT
+        taking_off = state[eng] == SCRAMBLE
+        delay = np.where(taking_off, own.alert_delay_s[eng], 0.0)
+        off = self._out_of_bounds(tracks, tracks_t, own, eng, rows, t, delay) & (
+            flying | taking_off)
+        if off.any():
+            self._end(eng[off], "out_of_area")
+            lost = np.concatenate([lost, eng[off]])
+        flying &= ~off
         eng, rows = eng[flying], rows[flying]
         if not len(eng):
             return lost, Steer(), Fire(), Held()

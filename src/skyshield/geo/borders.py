@@ -274,10 +274,16 @@ class Borders:
     def distance_to_any(self, lat: ArrayLike, lon: ArrayLike, iso3s: Iterable[str]
                         ) -> FloatArray:
         """Geodesic distance [m] from each point to the nearest boundary of any country given."""
+        return self.nearest_on_border(lat, lon, iso3s)[2]
+
+    def nearest_on_border(self, lat: ArrayLike, lon: ArrayLike, iso3s: Iterable[str]
+                          ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Nearest point (lat, lon) [deg] on the boundary of any country given, and the
+        geodesic distance to it [m], for each point (NaN for non-finite points)."""
         codes = tuple(sorted(iso3s))
         la, lo = np.broadcast_arrays(np.asarray(lat, np.float64), np.asarray(lon, np.float64))
         la, lo = la.ravel(), lo.ravel()
-        out = np.full(la.shape, np.nan)
+        out = np.full((3, la.shape[0]), np.nan)
         ok = np.isfinite(la) & np.isfinite(lo)
         if ok.any():
             # Nearest boundary point in the frame (scale varies < 0.4 %, so it is also the
@@ -287,8 +293,10 @@ class Borders:
             _, j = e.tree.query_nearest(shapely.points(p), all_matches=False)
             q = _closest_on_segments(p, e.a[j], e.b[j])
             qlat, qlon = self.frame.from_xy(q)
-            out[ok] = geodesy.distance(la[ok], lo[ok], qlat, qlon)
-        return out.reshape(np.broadcast_shapes(np.shape(lat), np.shape(lon)))
+            out[0, ok], out[1, ok] = qlat, qlon
+            out[2, ok] = geodesy.distance(la[ok], lo[ok], qlat, qlon)
+        shape = np.broadcast_shapes(np.shape(lat), np.shape(lon))
+        return out[0].reshape(shape), out[1].reshape(shape), out[2].reshape(shape)
 
     def depth_inside(self, lat: ArrayLike, lon: ArrayLike, iso3: str) -> FloatArray:
         """Distance [m] to the boundary of iso3 for points inside it, 0 elsewhere."""

@@ -7,7 +7,8 @@ Every replay sample time of the run folder (10 s) becomes one picture sent to th
 - their assessment (`decide.assess.assess`, the same code the live decide stage runs:
   next country, entry time, NATO probability, likeliest place), on nominal covariances;
 - coalition aircraft in the air;
-- engagements waiting for national approval (from ``approval_request`` to ``approval``).
+- engagements waiting for national approval (from ``approval_request`` to ``approval``, or
+  to ``approval_withdrawn`` when the engagement ended first).
 
 Velocities come from the neighbouring samples. The replay is bounded: it ends at the run's
 last sample (or `until_s`), at `speed` times real time.
@@ -81,7 +82,8 @@ def _pending(run: RunData) -> pd.DataFrame:
     if not len(ev):
         return pd.DataFrame(columns=cols)
     req = ev[ev["kind"] == "approval_request"][["t", "track", "aircraft", "nation"]]
-    ans = ev[ev["kind"].isin(["approval", "shot"])][["t", "track", "aircraft"]]
+    ans = ev[ev["kind"].isin(["approval", "approval_withdrawn", "shot"])][
+        ["t", "track", "aircraft"]]
     if not len(req):
         return pd.DataFrame(columns=cols)
     m = req.merge(ans, on=["track", "aircraft"], how="left", suffixes=("", "_ans"))

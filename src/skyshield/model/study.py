@@ -8,8 +8,11 @@ naming a scenario field that does not exist is an error at its line. `load_study
 
 Overrides of an option are applied in this order (each documented on `Option`):
 ``set`` (any field by dotted path, on the base scenario's layout) -> ``members`` ->
-``zone_depth_km`` -> ``trigger`` -> ``hold_fire`` -> ``deconfliction``; ``picture`` and
-``assign`` choose the engine's air picture and assignment solver.
+``zone_depth_km`` -> ``trigger`` -> ``hold_fire`` -> ``deconfliction``, then, with
+``zone_depth_km`` or ``station_depth_km``, the patrol stations over Ukraine are placed at
+their depth (`model.variants.place_stations`); ``picture`` and ``assign`` choose the
+engine's air picture and assignment solver. ``members: []`` is a real scenario without a
+coalition (the schema allows it): no aircraft fly, Ukraine's air defence fights alone.
 """
 
 from __future__ import annotations
@@ -180,7 +183,12 @@ class Option(Strict):
         "added from the study's `nations`, in this order; [] is no coalition")
     zone_depth_km: float | None = Field(
         default=None, ge=0, le=1500, description="how deep into Ukraine: every member's "
-        "max_depth_km, and the within_km of the near-border zones their engagement zones use")
+        "max_depth_km, the within_km of the near-border zones their engagement zones use, "
+        "and their patrol stations over Ukraine placed within it (see station_depth_km)")
+    station_depth_km: float | Literal["keep"] | None = Field(
+        default=None, description="where the members' patrol stations over Ukraine stand, "
+        "from their nation's border [km]; default with zone_depth_km: half the zone depth, "
+        "the whole orbit inside it; 'keep': as declared in the scenario")
     trigger: dict[str, Any] | None = Field(
         default=None, description="every member's trigger rule (as in a scenario's rules)")
     hold_fire: dict[str, Any] | None = Field(
@@ -190,6 +198,26 @@ class Option(Strict):
         "hold_fire_km)")
     picture: Literal["perfect", "tracked"] | None = None
     assign: str | None = Field(default=None, description="assignment solver name")
+
+    @field_validator("station_depth_km", mode="before")
+    @classmethod
+    def _station_depth(cls, v: Any) -> Any:
+        if v is None or v == "keep":
+            return v
+        if isinstance(v, bool) or not isinstance(v, float | int):
+            raise ValueError(f"expected a depth in km or 'keep', got {v!r}")
+        if not -100 <= v <= 1500:
+            raise ValueError(f"expected -100 to 1500 km from the border (negative: behind "
+                             f"it, over the nation's own territory), got {v:g}")
+        return v
+
+    @model_validator(mode="after")
+    def _stations_in_zone(self) -> Option:
+        d, z = self.station_depth_km, self.zone_depth_km
+        if isinstance(d, float | int) and z is not None and d > z:
+            raise ValueError(f"station_depth_km ({d:g}) is deeper than zone_depth_km ({z:g}): "
+                             "the stations would stand where the members may not engage")
+        return self
 
 
 class Study(Strict):
@@ -438,6 +466,7 @@ def _option_plan(study: Study, base: Scenario, name: str, opt: Option, file: str
     """Apply an option's overrides to the base scenario and check the result."""
     from skyshield.model.loader import pydantic_problems
     from skyshield.model.validate import check_geometry, check_references
+    from skyshield.model.variants import place_stations
 
     at: PathT = ("options", name)
     problems: list[Problem] = []
@@ -505,31 +534,18 @@ def _option_plan(study: Study, base: Scenario, name: str, opt: Option, file: str
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        found = pydantic_problems(e, file, at_option, data)
-        if members == () and all(p.field == "coalition" for p in found):
-            # An empty coalition (the baseline) before the schema allows one (issue 12):
-            # everything else is checked with a placeholder member, then it is removed.
-            scenario = _empty_coalition(base, data)
-        else:
-            problems += _in_option_all(found, name, opt, file, where)
+        problems += _in_option_all(pydantic_problems(e, file, at_option, data), name, opt,
+                                   file, where)
     problems += [_in_option(p, name) for p in check_references(data, file, at_option)]
     if not problems and scenario is not None:
+        stations = opt.station_depth_km
+        if stations != "keep" and (opt.zone_depth_km is not None or stations is not None):
+            scenario = place_stations(scenario, stations)
         problems += [_in_option(p, name) for p in check_geometry(scenario, file, at_option)]
     if problems or scenario is None:
         return None, problems
     plan = OptionPlan(name, opt.description, scenario, picture, assign, members)
     return plan, []
-
-
-def _empty_coalition(base: Scenario, data: dict) -> Scenario | None:
-    placeholder = copy.deepcopy(data)
-    placeholder["coalition"] = [base.coalition[0].model_dump(mode="json")] if base.coalition \
-        else []
-    try:
-        sc = Scenario.model_validate(placeholder)
-    except ValidationError:
-        return None
-    return sc.model_copy(update={"coalition": [], "rules": {}})
 
 
 def _in_option_all(found: list[Problem], option: str, opt: Option, file: str,

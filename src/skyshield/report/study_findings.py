@@ -140,7 +140,9 @@ def findings(t: StudyTables) -> list[tuple[str, str, str]]:
         if risk:
             parts.append("The exposure: " + ", ".join(risk) + ".")
         debris = t.stat(name, "debris_nato")
-        if _measured(debris):
+        if _measured(debris) and debris["mean"] == 0:  # counts: 0 on every night
+            parts.append("No kill dropped debris on NATO soil on any night.")
+        elif _measured(debris):
             c = _change(t, name, "debris_nato", "kills dropping debris on NATO soil")
             parts.append(f"{_num(debris['mean'])} kills a night dropped debris on NATO soil"
                          + (f" ({c})." if c else "."))

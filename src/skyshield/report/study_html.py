@@ -93,6 +93,15 @@ def _figures(t: StudyTables, out: Path) -> list[tuple[str, str, str, str]]:
     return render_figures(specs, out, dpi=120)
 
 
+def _stat_cell(s) -> str:  # noqa: ANN001 - a summary row (mean, ci_low, ci_high) or None
+    """One table cell: the mean per night and its 95 % interval below it ("–" if none)."""
+    if s is None or not math.isfinite(s["mean"]):
+        return "<td>–</td>"
+    ci = (f'<br><span class="ci">{_fmt(s.ci_low)} – {_fmt(s.ci_high)}</span>'
+          if math.isfinite(s.ci_low) else "")
+    return f'<td data-v="{_v(s["mean"])}">{_fmt(s["mean"])}{ci}</td>'
+
+
 def _summary_html(t: StudyTables) -> str:
     metrics = [m for m in t.metrics if m in set(t.summary.metric)]
     head = "".join(f"<th>{html.escape(label(m))}"
@@ -101,15 +110,7 @@ def _summary_html(t: StudyTables) -> str:
     rows = []
     for o in t.options:
         n = t.stat(o["name"], metrics[0]) if metrics else None
-        cells = []
-        for m in metrics:
-            s = t.stat(o["name"], m)
-            if s is None:
-                cells.append("<td>–</td>")
-                continue
-            ci = (f'<br><span class="ci">{_fmt(s.ci_low)} – {_fmt(s.ci_high)}</span>'
-                  if math.isfinite(s.ci_low) else "")
-            cells.append(f'<td data-v="{_v(s["mean"])}">{_fmt(s["mean"])}{ci}</td>')
+        cells = [_stat_cell(t.stat(o["name"], m)) for m in metrics]
         rows.append(f"<tr><td>{html.escape(o['name'])}</td>"
                     f'<td data-v="{int(n.n) if n is not None else 0}">'
                     f"{int(n.n) if n is not None else 0}</td>{''.join(cells)}</tr>")
@@ -148,15 +149,8 @@ def _nations_html(t: StudyTables) -> str:
     rows = []
     for o in t.options:
         for n in o.get("members", []):
-            cells = []
-            for q in ("sorties", "flight_hours", "shots"):
-                s = t.stat(o["name"], f"nations.{n}.{q}")
-                if s is None or not math.isfinite(s["mean"]):
-                    cells.append("<td>–</td>")
-                    continue
-                ci = (f'<br><span class="ci">{_fmt(s.ci_low)} – {_fmt(s.ci_high)}</span>'
-                      if math.isfinite(s.ci_low) else "")
-                cells.append(f'<td data-v="{_v(s["mean"])}">{_fmt(s["mean"])}{ci}</td>')
+            cells = [_stat_cell(t.stat(o["name"], f"nations.{n}.{q}"))
+                     for q in ("sorties", "flight_hours", "shots")]
             rows.append(f"<tr><td>{html.escape(o['name'])}</td>"
                         f"<td>{html.escape(NATION_NAMES.get(n, n))}</td>{''.join(cells)}</tr>")
     if not rows:

@@ -53,6 +53,7 @@ from skyshield.server.live import LiveConfig, LiveMission
 from skyshield.server.merkle import ProofError
 from skyshield.server.schemas import CheckpointOut, EngagementOut, PictureOut
 from skyshield.server.store import Store
+from skyshield.server.timing import Timings, freeze_heap, profiled
 
 __all__ = ["ServerConfig", "create_app"]
 
@@ -120,16 +121,19 @@ class Server:
         self.store = cfg.store
         self.users = Users(self.store)
         for a in cfg.accounts:
-            self.users.add(a["name"], a["password"], a["role"], a.get("nation"))
+            self.users.add(a["name"], a.get("password"), a["role"], a.get("nation"),
+                           hash_=a.get("hash"))
         origin = f"{sc.name}/{key_id(self.key.public_key())}"
         self.audit = AuditLog.open(self.store, self.key, origin,
                                    Path(str(cfg.key_path) + ".checkpoint"))
         self.clock = ExerciseClock(rate=cfg.speed)
         self.messages = MessageLog()
-        self.broadcaster = Broadcaster(self.messages, cfg.send_timeout_s)
+        self.timings = Timings()
+        self.broadcaster = Broadcaster(self.messages, cfg.send_timeout_s, self.timings)
         self.stats = IngestStats()
         self.n_sensors = len(sc.radars)
-        self.mission = LiveMission(sc, self.audit, self.clock, config=cfg.live)
+        self.mission = LiveMission(sc, self.audit, self.clock, config=cfg.live,
+                                   timings=self.timings)
         if cfg.decisions:
             from skyshield.server.decisions import DecisionCore
 
@@ -167,6 +171,8 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         holder["srv"] = srv
         app.state.server = srv
         srv.broadcaster.bind(asyncio.get_running_loop())
+        unwatch = srv.timings.watch_gc()
+        freeze_heap()  # no full collection pass over the libraries' objects while live
         srv.mission.start()
 
         async def checkpoints() -> None:
@@ -178,9 +184,11 @@ def create_app(cfg: ServerConfig) -> FastAPI:
         task = asyncio.create_task(checkpoints())
         stops = [f(srv) for f in cfg.on_start]
         try:
-            yield
+            with profiled("loop"):  # SKYSHIELD_PROFILE=DIR: the event loop's thread
+                yield
         finally:
             task.cancel()
+            unwatch()
             for stop in stops:
                 if callable(stop):
                     with contextlib.suppress(Exception):
@@ -254,9 +262,12 @@ def create_app(cfg: ServerConfig) -> FastAPI:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _ingest(body: bytes, p: Principal, client: str) -> tuple[int, dict[str, Any]]:
-        """Validate and ingest one batch; (HTTP status, answer)."""
+    def _ingest_now(body: bytes, p: Principal, client: str) -> tuple[int, dict[str, Any]]:
+        """Validate, convert and ingest one batch; (HTTP status, answer). Runs in a worker
+        thread: a batch of 500 plots is milliseconds of CPU that the event loop, sending
+        pictures to every client, should not wait for."""
         s = srv()
+        w0, c0 = time.perf_counter(), time.thread_time()
         try:
             raw = decode_json(body)
             good, errors, source = parse_batch(raw, s.n_sensors, s.stats)
@@ -267,18 +278,21 @@ def create_app(cfg: ServerConfig) -> FastAPI:
             return 429, {"detail": "too many plots: slow down",
                          "retry_after_s": round(min(wait, 60.0), 2)}
         plots = plots_from_models(good)
+        s.timings.add("ingest.parse", time.perf_counter() - w0, time.thread_time() - c0)
         rejected: dict[str, int] = {}
         for e in errors:
             rejected[str(e["sensor"])] = rejected.get(str(e["sensor"]), 0) + 1
         try:
-            seq = await asyncio.to_thread(
-                s.mission.ingest, plots, source or "", f"{p.name}@{client}", rejected,
-                hashlib.sha256(body).hexdigest(), source)
+            seq = s.mission.ingest(plots, source or "", f"{p.name}@{client}", rejected,
+                                   hashlib.sha256(body).hexdigest(), source)
         except OverflowError as e:
             return 503, {"detail": str(e)}
         answer = {"accepted": len(good), "rejected": len(errors), "audit_seq": seq,
                   "errors": errors[:MAX_ERRORS_SHOWN]}
         return (200 if good or not errors else 422), answer
+
+    async def _ingest(body: bytes, p: Principal, client: str) -> tuple[int, dict[str, Any]]:
+        return await asyncio.to_thread(_ingest_now, body, p, client)
 
     @app.post("/api/plots", tags=["ingest"], openapi_extra={"requestBody": {
         "required": True, "content": {"application/json": {"schema": plot_schema}}}},
@@ -456,7 +470,8 @@ def create_app(cfg: ServerConfig) -> FastAPI:
 
     @app.post("/api/engagements/{eid}/approve", tags=["decisions"], responses={
         403: {"description": "not an operator of the aircraft's nation"},
-        409: {"description": "already decided, or expired"}})
+        409: {"description": "already decided, expired, or withdrawn by the decision "
+                     "core (its engagement ended first)"}})
     async def approve(eid: int, p: Annotated[Principal, Depends(who)],
                       body: VerdictIn | None = None) -> dict[str, Any]:
         """Approve an engagement of your nation's aircraft. The answer comes once the
@@ -472,7 +487,7 @@ def create_app(cfg: ServerConfig) -> FastAPI:
     @app.get("/api/decisions", tags=["decisions"])
     async def decisions(_: Annotated[Principal, Depends(seer)],
                         nation: str | None = None) -> dict[str, Any]:
-        """Every approval, denial and expiry on record (from the database)."""
+        """Every approval, denial, expiry and withdrawal on record (from the database)."""
         rows = await asyncio.to_thread(srv().store.decisions, nation)
         return {"decisions": rows}
 
@@ -564,6 +579,29 @@ def create_app(cfg: ServerConfig) -> FastAPI:
                 "t": s.clock.now(), "wall": time.time(), "pid": os.getpid(),
                 "clients": len(s.broadcaster.clients),
                 "dropped": [list(d) for d in s.broadcaster.dropped]}
+
+    @app.get("/api/timings", tags=["ingest"])
+    async def timings(_: Annotated[Principal, Depends(seer)],
+                      samples_s: float = Query(0.0, ge=0.0, le=600.0)) -> dict[str, Any]:
+        """Where the live path's time goes: wall and CPU per stage [ms] (median, p99, mean
+        of the last samples), the CPU of the server's threads [s], the last picture step;
+        with `samples_s`, the raw samples of that many last seconds too."""
+        s = srv()
+        m = s.mission
+        raw = await asyncio.to_thread(s.timings.samples, samples_s) if samples_s else None
+        return {"samples": raw, "now": time.perf_counter(),
+                "stages_ms": await asyncio.to_thread(s.timings.to_json),
+                "thread_cpu_s": {**m.thread_cpu, "loop": time.thread_time()},
+                "process_cpu_s": time.process_time(), "steps": m.steps,
+                "last_step_cpu_ms": round(m.last_step_s * 1e3, 3)}
+
+    @app.delete("/api/timings", tags=["ingest"])
+    async def clear_timings(p: Annotated[Principal, Depends(who)]) -> dict[str, bool]:
+        """Forget the stage samples (coordinator; a measurement starts)."""
+        if not p.may_control_clock():
+            raise AuthError(f"role {p.role} may not clear the timings", 403)
+        srv().timings.clear()
+        return {"cleared": True}
 
     _ = ProofError  # proofs raise only for impossible sizes, checked above
     app.openapi_schema = None

@@ -6,6 +6,9 @@ nation, with the explanation the operator is shown; `decide` records a person's 
 (who, when, what they saw) durably in the audit log *before* it is acknowledged, and the
 core learns it at its next step. A request nobody answers within the approval window
 expires (audited); the core's own timeout is set to the same window, so both agree.
+When the core ends a pending engagement itself (its aircraft left the fight, its track
+ended) it withdraws the request (`cancel`): the proposal leaves the queue as `withdrawn`
+(audited as a "withdrawal", pushed like a verdict) and can no longer be decided.
 
 Only an operator of the aircraft's nation may decide: the nation is the token's, checked
 against the proposal held here, never taken from the request.
@@ -20,14 +23,14 @@ from typing import Any
 
 import numpy as np
 
-from skyshield.decide.approve import Decisions, Requests
+from skyshield.decide.approve import WITHDRAWN_WHY, Decisions, Requests
 from skyshield.server.auth import AuthError, Principal
 
 __all__ = ["DecisionError", "HumanApprover", "Proposal"]
 
 
 class DecisionError(Exception):
-    """A verdict that cannot be taken (unknown, already decided, expired); HTTP status."""
+    """A verdict that cannot be taken (unknown, decided, expired, withdrawn); HTTP status."""
 
     def __init__(self, message: str, status: int = 409) -> None:
         super().__init__(message)
@@ -46,10 +49,11 @@ class Proposal:
     t_asked: float  # server clock [s]
     deadline: float  # expires at [s]
     explanation: dict[str, Any]  # what the operator is shown
-    state: str = "pending"  # pending | approved | denied | expired
+    state: str = "pending"  # pending | approved | denied | expired | withdrawn
     decided_by: str | None = None
     t_decided: float | None = None
     audit_seq: int | None = None
+    why: str | None = None  # withdrawn: a `decide.approve.WITHDRAWN_WHY` key
 
     def to_json(self) -> dict[str, Any]:
         """JSON form for the API and the page."""
@@ -57,6 +61,7 @@ class Proposal:
                 "track": self.track, "weapon": self.weapon, "t_asked": self.t_asked,
                 "deadline": self.deadline, "state": self.state, "decided_by": self.decided_by,
                 "t_decided": self.t_decided, "audit_seq": self.audit_seq,
+                "why": WITHDRAWN_WHY.get(self.why, self.why) if self.why else None,
                 "explanation": self.explanation}
 
 
@@ -112,6 +117,29 @@ class HumanApprover:
         """A person answers when they answer: unknown (inf)."""
         return np.full(len(ids), np.inf)
 
+    def cancel(self, ids: np.ndarray, t: float, why: np.ndarray | None = None) -> None:
+        """The core withdrew requests `ids` (their engagements ended without a verdict it
+        learnt): each proposal still pending, or decided by an operator after the core's
+        last look, becomes `withdrawn` (audited, pushed); its queued verdict is dropped."""
+        with self.lock:
+            queued = {v[0] for v in self._verdicts}
+            todo = []
+            for j, i in enumerate(np.asarray(ids, np.int64).tolist()):
+                p = self.proposals.get(i)
+                if p is not None and (p.state == "pending" or i in queued):
+                    todo.append((p, str(why[j]) if why is not None else "withdrawn"))
+                # else: expired here first, or its verdict was already handed back
+            if not todo:
+                return
+            dropped = {p.id for p, _ in todo}
+            self._verdicts = [v for v in self._verdicts if v[0] not in dropped]
+            for p, w in todo:
+                extra: dict[str, Any] = {"why": w, "reason": WITHDRAWN_WHY.get(w, w)}
+                if p.state != "pending":  # an operator answered after the core's last look
+                    extra.update(verdict_dropped=p.state, verdict_by=p.decided_by)
+                p.state, p.t_decided, p.decided_by, p.why = "withdrawn", t, None, w
+                p.audit_seq = self.record("withdrawal", p, extra)
+
     # ---------------------------------------------------------- operators
     def pending(self, nation: str | None = None) -> list[Proposal]:
         """Proposals waiting, oldest first (of one nation, or all)."""
@@ -129,7 +157,8 @@ class HumanApprover:
         """Record an operator's verdict (durably, in the audit log) and queue it for the core.
 
         Raises AuthError (403) unless `who` is an operator of the proposal's nation, and
-        DecisionError if there is no such pending proposal or it has expired.
+        DecisionError if there is no such pending proposal (404), or it was decided, has
+        expired or was withdrawn by the core (409).
         """
         if who.role != "operator" or not who.nation:
             raise AuthError(f"{who.name} ({who.role}) decides no engagement", 403)
@@ -140,6 +169,11 @@ class HumanApprover:
             if not who.may_approve(p.nation):
                 raise AuthError(f"{who.name} ({who.role}, {who.nation or 'no nation'}) may not "
                                 f"decide a {p.nation} engagement", 403)
+            if p.state == "withdrawn":
+                raise DecisionError(
+                    f"engagement {proposal_id} was withdrawn by the decision core at "
+                    f"t={p.t_decided:.0f} s: {WITHDRAWN_WHY.get(p.why, p.why)}; nothing to "
+                    "decide")
             if p.state != "pending":
                 raise DecisionError(f"engagement {proposal_id} is already {p.state}")
             if self._expired(p, t):

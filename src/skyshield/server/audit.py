@@ -1,14 +1,14 @@
 """The tamper-evident audit log: entries as RFC 6962 Merkle leaves, signed checkpoints.
 
-Every entry (plot batch, proposal, approval, denial, expiry, order) is canonical JSON that
-names its own sequence number; it is appended as the next leaf of a `MerkleTree`, and the
-checkpoint of the new size (origin, size, root) is signed with the server's Ed25519 key
-and stored with the entry, in the same committed transaction. So each entry carries the
-signed root of the log up to and including itself: `verify_log` recomputes the tree from
-the stored entries and names the first entry that was changed, removed, inserted or
-moved; a checkpoint kept outside the database (by a nation's client, or the
-``.checkpoint`` file the server writes beside its key) also catches a truncated log and a
-forged checkpoint.
+Every entry (plot batch, proposal, approval, denial, expiry, withdrawal, order) is
+canonical JSON that names its own sequence number; it is appended as the next leaf of a
+`MerkleTree`, and the checkpoint of the new size (origin, size, root) is signed with the
+server's Ed25519 key and stored with the entry, in the same committed transaction. So
+each entry carries the signed root of the log up to and including itself: `verify_log`
+recomputes the tree from the stored entries and names the first entry that was changed,
+removed, inserted or moved; a checkpoint kept outside the database (by a nation's client,
+or the ``.checkpoint`` file the server writes beside its key) also catches a truncated log
+and a forged checkpoint.
 
 Checkpoint text (signed, UTF-8)::
 
@@ -53,7 +53,8 @@ __all__ = [
     "verify_log",
 ]
 
-KINDS = ("start", "plots", "proposal", "approval", "denial", "expiry", "order", "note")
+KINDS = ("start", "plots", "proposal", "approval", "denial", "expiry", "withdrawal", "order",
+         "note")
 
 
 def canonical(obj: Any) -> bytes:

@@ -154,22 +154,28 @@ class Users:
         """Accounts live in `store`'s users table."""
         self.store = store
         self.hasher = hasher or PasswordHasher()
-        self._dummy = self.hasher.hash(secrets.token_hex(8))  # equal work for unknown names
+        self._dummy: str | None = None  # hashed on the first unknown name (equal work)
 
-    def add(self, name: str, password: str, role: str, nation: str | None = None) -> None:
-        """Create or replace an account (the password is hashed here)."""
+    def add(self, name: str, password: str | None, role: str, nation: str | None = None,
+            hash_: str | None = None) -> None:
+        """Create or replace an account: the password is hashed here, or `hash_` is an
+        argon2 hash of it made elsewhere (an accounts file need not hold passwords)."""
         if role not in ROLES:
             raise ValueError(f"role {role!r}: expected one of {', '.join(ROLES)}")
         if role == "operator" and not nation:
             raise ValueError(f"operator {name!r} needs a nation")
-        if not password:
+        if hash_ is not None:
+            check_hash(hash_, name)
+        elif not password:
             raise ValueError(f"account {name!r} has an empty password")
         self.store.put_user(name, nation if role == "operator" else nation or None, role,
-                            self.hasher.hash(password))
+                            hash_ or self.hasher.hash(password))
 
     def authenticate(self, name: str, password: str) -> tuple[str, str | None, str]:
         """(name, nation, role) for a right password; AuthError otherwise."""
         row = self.store.get_user(name)
+        if row is None and self._dummy is None:
+            self._dummy = self.hasher.hash(secrets.token_hex(8))
         try:
             self.hasher.verify(row[3] if row else self._dummy, password)
         except (VerificationError, InvalidHashError):
@@ -195,11 +201,33 @@ def load_users_file(path: Path) -> list[dict[str, Any]]:
         raise ValueError(f"{path}: expected a list of accounts")
     out = []
     for i, u in enumerate(data):
-        if not isinstance(u, dict) or not {"name", "password", "role"} <= set(u):
-            raise ValueError(f"{path}: account {i + 1} needs name, password and role")
-        out.append({"name": str(u["name"]), "password": str(u["password"]),
-                    "role": str(u["role"]), "nation": u.get("nation")})
+        if not isinstance(u, dict) or not {"name", "role"} <= set(u) or not (
+                "password" in u or "hash" in u):
+            raise ValueError(f"{path}: account {i + 1} needs name, password (or its argon2 "
+                             "hash) and role")
+        a = {"name": str(u["name"]), "role": str(u["role"]), "nation": u.get("nation")}
+        if "hash" in u:
+            try:
+                a["hash"] = check_hash(u["hash"], a["name"])
+            except ValueError as e:
+                raise ValueError(f"{path}: account {i + 1}: {e}") from None
+        else:
+            a["password"] = str(u["password"])
+        out.append(a)
     return out
+
+
+def check_hash(h: object, name: str) -> str:
+    """An argon2 password hash (PHC string) as given for an account; ValueError otherwise."""
+    from argon2 import extract_parameters
+
+    if not isinstance(h, str) or not h.startswith(("$argon2id$", "$argon2i$")):
+        raise ValueError(f"account {name!r}: 'hash' must be an argon2id hash ($argon2id$...)")
+    try:
+        extract_parameters(h)
+    except InvalidHashError:
+        raise ValueError(f"account {name!r}: 'hash' is not a valid argon2 hash") from None
+    return h
 
 
 def check_accounts(accounts: list[dict[str, Any]], nations: list[str]) -> None:
@@ -215,7 +243,7 @@ def check_accounts(accounts: list[dict[str, Any]], nations: list[str]) -> None:
         if a["role"] == "operator" and a.get("nation") not in nations:
             raise ValueError(f"{where}: an operator needs a nation of the coalition "
                              f"({', '.join(nations)}), not {a.get('nation')!r}")
-        if not a.get("password"):
+        if not a.get("password") and not a.get("hash"):
             raise ValueError(f"{where}: empty password")
         if name in seen:
             raise ValueError(f"{where}: the name is given twice")

@@ -14,15 +14,20 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from skyshield.server.timing import Timings
+
 __all__ = ["Broadcaster", "Client", "MessageLog"]
 
 QUEUE_MAX = 64  # messages waiting per client before it is dropped [-]
 SEND_TIMEOUT_S = 2.0  # one send longer than this drops the client [s]
+# message parts that are replaced, never changed in place, and sent again and again
+REUSED = ("assessment",)
 
 
 class MessageLog:
@@ -34,20 +39,39 @@ class MessageLog:
         self._ring: deque[tuple[int, str, str]] = deque()  # (seq, type, text)
         self._bytes = 0
         self.seq = 0  # last number given
+        self._reused: dict[str, tuple[Any, str]] = {}  # part -> (object, its JSON text)
         self.lock = threading.Lock()
 
     def add(self, msg: dict[str, Any]) -> tuple[int, str]:
-        """Number a message (adds ``seq``), keep it; returns (seq, JSON text)."""
+        """Number a message (adds ``seq``), keep it; returns (seq, JSON text).
+
+        The message is encoded once, whatever the number of clients. Parts named in
+        `REUSED` (a picture's assessment: 2,000 tracks' worth, renewed every 15 s of
+        exercise time while pictures go out several times a second) are encoded once per
+        object and the text spliced in while the same object comes back.
+        """
         with self.lock:
             self.seq += 1
-            msg = {"seq": self.seq, **msg}
-            text = json.dumps(msg, separators=(",", ":"), allow_nan=False)
+            head = {"seq": self.seq, **{k: v for k, v in msg.items() if k not in REUSED}}
+            text = json.dumps(head, separators=(",", ":"), allow_nan=False)
+            tail = [f',"{k}":{self._encoded(k, msg[k])}' for k in REUSED if k in msg]
+            if tail:
+                text = text[:-1] + "".join(tail) + "}"
             self._ring.append((self.seq, msg.get("type", ""), text))
             self._bytes += len(text)
             while len(self._ring) > self.keep or (self._bytes > self.max_bytes
                                                   and len(self._ring) > 1):
                 self._bytes -= len(self._ring.popleft()[2])
             return self.seq, text
+
+    def _encoded(self, key: str, value: Any) -> str:
+        """JSON text of a reused part, from the cache while `value` is the same object."""
+        hit = self._reused.get(key)
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = json.dumps(value, separators=(",", ":"), allow_nan=False)
+        self._reused[key] = (value, text)  # holds the object: its id is not reused meanwhile
+        return text
 
     def after(self, seq: int, limit: int = 500) -> tuple[list[str], bool]:
         """JSON texts of the messages numbered > seq (up to `limit`), and whether the ring
@@ -83,9 +107,11 @@ class Client:
 class Broadcaster:
     """Fan-out of numbered messages to WebSocket clients, each behind its own queue."""
 
-    def __init__(self, log: MessageLog, send_timeout_s: float = SEND_TIMEOUT_S) -> None:
-        """Messages are numbered by `log`."""
+    def __init__(self, log: MessageLog, send_timeout_s: float = SEND_TIMEOUT_S,
+                 timings: Timings | None = None) -> None:
+        """Messages are numbered by `log`; stages timed in `timings`."""
         self.log = log
+        self.timings = timings or Timings()
         self.send_timeout_s = send_timeout_s
         self.clients: set[Client] = set()
         self.dropped: list[tuple[str, str]] = []  # (client, reason), most recent last
@@ -100,7 +126,8 @@ class Broadcaster:
 
         Safe from any thread: the push itself runs on the event loop.
         """
-        seq, text = self.log.add(msg)
+        with self.timings.time("publish.encode"):
+            seq, text = self.log.add(msg)
         loop = self.loop
         if loop is None or loop.is_closed():
             return seq
@@ -109,15 +136,17 @@ class Broadcaster:
         except RuntimeError:
             running = None
         if running is loop:
-            self._fan_out(text)
+            self._fan_out(text, time.perf_counter())
         else:
-            loop.call_soon_threadsafe(self._fan_out, text)
+            loop.call_soon_threadsafe(self._fan_out, text, time.perf_counter())
         return seq
 
-    def _fan_out(self, text: str) -> None:
+    def _fan_out(self, text: str, t_pub: float) -> None:
+        now = time.perf_counter()
+        self.timings.add("loop.hop", now - t_pub)  # waiting for the event loop to run it
         for c in list(self.clients):
             try:
-                c.queue.put_nowait(text)
+                c.queue.put_nowait((text, now))
             except asyncio.QueueFull:
                 self._drop(c, "too slow: its queue is full")
 
@@ -136,18 +165,22 @@ class Broadcaster:
         self.clients.add(client)
         for text in backlog:
             try:
-                client.queue.put_nowait(text)
+                client.queue.put_nowait((text, time.perf_counter()))
             except asyncio.QueueFull:
                 break
         client.task = asyncio.current_task()
         try:
+            tm = self.timings
             while True:
-                text = await client.queue.get()
+                text, t_put = await client.queue.get()
+                w = time.perf_counter()
+                tm.add("client.queue", w - t_put)  # behind this client's earlier messages
                 try:
                     await asyncio.wait_for(client.send(text), self.send_timeout_s)
                 except TimeoutError:
                     self._drop(client, f"too slow: a send took over {self.send_timeout_s:g} s")
                     break
+                tm.add("client.send", time.perf_counter() - w)
                 client.sent += 1
         except asyncio.CancelledError:
             pass

@@ -8,7 +8,8 @@ the server knows its own forces, never the threats' truth. Weapons released by a
 order fly out but find nothing to hit there; the outcome is what the picture shows next.
 
 Everything the core decides is audited: each approval request (the proposal and the
-explanation shown), each verdict or expiry (by the approver), and each order (an
+explanation shown), each verdict, expiry or withdrawal (by the approver: the core
+withdraws a request whose engagement ended before any verdict), and each order (an
 engagement started, a weapon released: approved, and permitted by the rules at that
 moment, which the Decider re-checks at release).
 """
@@ -219,8 +220,8 @@ class DecisionCore:
         return out
 
     def _record(self, kind: str, p: Proposal, extra: dict[str, Any]) -> int:
-        """Append a proposal, verdict or expiry to the audit log (with its decisions row,
-        in the same transaction), then push it; returns its audit number."""
+        """Append a proposal, verdict, expiry or withdrawal to the audit log (with its
+        decisions row, in the same transaction), then push it; returns its audit number."""
         body = {"engagement": p.id, "nation": p.nation, "aircraft": p.aircraft,
                 "aircraft_label": p.explanation.get("aircraft", ""), "track": p.track,
                 "weapon": p.weapon, "t": round(self.clock.now(), 3), "t_asked": p.t_asked,
@@ -228,7 +229,8 @@ class DecisionCore:
         if kind == "proposal":
             body["explanation"] = p.explanation
         else:
-            body["by"] = p.decided_by or "(nobody: the window closed)"
+            body["by"] = p.decided_by or ("(the decision core)" if kind == "withdrawal"
+                                          else "(nobody: the window closed)")
             body["t_decided"] = p.t_decided
             body["explanation_shown"] = p.explanation
         side = None

@@ -187,26 +187,24 @@ def plots_from_models(plots: list[PlotIn]) -> Plots:
     n = len(plots)
     if n == 0:
         return Plots.empty()
-    lat = np.array([p.lat for p in plots])
-    lon = np.array([p.lon for p in plots])
-    alt = np.array([p.alt_m for p in plots])
-    C = np.empty((n, 3, 3))
-    for i, p in enumerate(plots):  # the wire form is per plot; the maths below is batched
-        if p.cov_enu is not None:
-            C[i] = p.cov_enu
-        else:
-            C[i] = np.diag([p.sigma_h_m**2, p.sigma_h_m**2, p.sigma_v_m**2])
+    nan = math.nan
+    cols = np.array([(p.t, p.sensor, p.lat, p.lon, p.alt_m,
+                      nan if p.sigma_h_m is None else p.sigma_h_m,
+                      nan if p.sigma_v_m is None else p.sigma_v_m) for p in plots], float)
+    t, sensor, lat, lon, alt, sh, sv = cols.T
+    C = np.zeros((n, 3, 3))
+    C[:, 0, 0] = C[:, 1, 1] = sh**2
+    C[:, 2, 2] = sv**2
+    full = [i for i, p in enumerate(plots) if p.cov_enu is not None]  # given instead
+    if full:
+        C[full] = np.array([plots[i].cov_enu for i in full], float)
     J = np.zeros((n, 3, 3))
     J[:, :2, :2] = enu_jacobian(lat, lon)
     J[:, 2, 2] = 1.0
     R = J @ C @ np.swapaxes(J, 1, 2)
     R = 0.5 * (R + np.swapaxes(R, 1, 2))
-    return Plots.from_arrays(
-        t=np.array([p.t for p in plots]),
-        sensor=np.array([p.sensor for p in plots], np.int64),
-        z=THEATRE.to_xyz(lat, lon, alt),
-        R=R,
-    )
+    return Plots.from_arrays(t=t, sensor=sensor.astype(np.int64),
+                             z=THEATRE.to_xyz(lat, lon, alt), R=R)
 
 
 def plots_to_wire(plots: Plots) -> list[dict[str, Any]]:

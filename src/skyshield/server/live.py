@@ -39,6 +39,7 @@ from skyshield.picture.tracker import Tracker
 from skyshield.picture.tracks import Tracks
 from skyshield.server.audit import AuditLog
 from skyshield.server.clock import ExerciseClock
+from skyshield.server.timing import Timings, profiled
 
 __all__ = ["LiveConfig", "LiveMission"]
 
@@ -72,6 +73,7 @@ class LiveMission:
     core: Any = None  # the decision wiring (`DecisionCore`), None: picture only
     config: LiveConfig = field(default_factory=LiveConfig)
     hooks: list[Hook] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)  # where the time goes, per stage
     # state
     tracks: Tracks = field(default_factory=Tracks.empty)
     tracks_t: float = 0.0
@@ -79,9 +81,13 @@ class LiveMission:
     n_plots: int = 0
     steps: int = 0
     last_step_s: float = 0.0  # CPU time of the last picture step [s]
-    _pending: list[tuple[Plots, list[str]]] = field(default_factory=list)
+    _pending: list[tuple[Plots, list[str], float]] = field(default_factory=list)
     _n_pending: int = 0
+    # the picture thread alone waits on _wake (a notify() on a condition that the decision
+    # thread waited on too could wake that one instead, and leave plots waiting for the
+    # picture period: up to 1 s); the decision thread sleeps on _stopping
     _wake: threading.Condition = field(default_factory=threading.Condition)
+    _stopping: threading.Event = field(default_factory=threading.Event)
     _stop: bool = False
     _threads: list[threading.Thread] = field(default_factory=list)
     _last_decide: float = -np.inf
@@ -89,6 +95,7 @@ class LiveMission:
     _assessed: Any = None  # the last assessment of every track
     _last_assess: float = -np.inf
     lock: threading.RLock = field(default_factory=threading.RLock)
+    thread_cpu: dict[str, float] = field(default_factory=dict)  # CPU of each thread so far [s]
 
     def __post_init__(self) -> None:
         if self.picture is None:
@@ -113,6 +120,7 @@ class LiveMission:
         picture is too far behind (the caller answers 503; nothing is changed).
         """
         n = len(plots)
+        w0, c0 = time.perf_counter(), time.thread_time()
         with self._wake:
             if self._n_pending + n > self.config.max_pending_plots:
                 raise OverflowError("the picture is behind: too many plots waiting")
@@ -128,9 +136,11 @@ class LiveMission:
             "rejected": rejected or {}, "sha256": digest,
             "t_first": float(plots.t.min()) if n else None,
             "t_last": float(plots.t.max()) if n else None}, durable=False)
+        self.timings.add("ingest.audit", time.perf_counter() - w0, time.thread_time() - c0)
         if n:
             with self._wake:
-                self._pending.append((plots, [batch_id] if batch_id else []))
+                self._pending.append((plots, [batch_id] if batch_id else [],
+                                      time.perf_counter()))
                 self._n_pending += n
                 self._wake.notify()
         return seq
@@ -139,6 +149,7 @@ class LiveMission:
     def start(self) -> None:
         """Start the picture thread and (with a decision core) the decision thread."""
         self._stop = False
+        self._stopping.clear()
         self._threads = [threading.Thread(target=self._run, name="live-picture", daemon=True)]
         if self.core is not None:
             self._threads.append(threading.Thread(target=self._run_decide, name="live-decide",
@@ -150,31 +161,40 @@ class LiveMission:
         """Stop the threads (waits for the steps in progress)."""
         with self._wake:
             self._stop = True
+            self._stopping.set()
             self._wake.notify_all()
         for th in self._threads:
             th.join(timeout=10)
 
     def _run_decide(self) -> None:
+        with profiled("decide"):
+            self._decide_loop()
+
+    def _decide_loop(self) -> None:
         while not self._stop:
             t = self.clock.now()
             if t < self._last_decide:  # the exercise clock was set back
                 self._last_decide = -np.inf
             wait = self._last_decide + self.config.decide_period_s - t
             if wait > 0:
-                with self._wake:
-                    if not self._stop:
-                        self._wake.wait(min(wait / max(self.clock.rate, 1e-6), 0.5))
+                self._stopping.wait(min(wait / max(self.clock.rate, 1e-6), 0.5))
                 continue
             self._last_decide = t
             try:
-                c0 = time.process_time()
+                w0, c0 = time.perf_counter(), time.thread_time()
                 self.decide(t)
-                self.decide_s = time.process_time() - c0
+                self.decide_s = time.thread_time() - c0
+                self.timings.add("decide.step", time.perf_counter() - w0, self.decide_s)
+                self.thread_cpu["decide"] = time.thread_time()
             except Exception as e:  # noqa: BLE001 - the loop must survive; say what failed
                 self.publish({"type": "error", "t": t, "error": f"{type(e).__name__}: {e}"})
                 time.sleep(0.2)
 
     def _run(self) -> None:
+        with profiled("picture"):
+            self._picture_loop()
+
+    def _picture_loop(self) -> None:
         while True:
             with self._wake:
                 if not self._pending and not self._stop:
@@ -182,28 +202,35 @@ class LiveMission:
                 if self._stop:
                     return
                 batch, self._pending, self._n_pending = self._pending, [], 0
+            if batch:  # how long the oldest plots waited for this step
+                self.timings.add("picture.wait", time.perf_counter() - batch[0][2])
             try:
                 self.step(batch)
             except Exception as e:  # noqa: BLE001 - the loop must survive; say what failed
                 self.publish({"type": "error", "t": self.clock.now(),
                               "error": f"{type(e).__name__}: {e}"})
                 time.sleep(0.2)
+            self.thread_cpu["picture"] = time.thread_time()
 
-    def step(self, batch: list[tuple[Plots, list[str]]] | None = None,
+    def step(self, batch: list[tuple[Plots, list[str], float]] | None = None,
              t: float | None = None) -> None:
         """One picture update with the given plots at time t (default: now)."""
+        tm = self.timings
         with self.lock:
-            c0 = time.process_time()
+            c0 = time.thread_time()
             t = self.clock.now() if t is None else t
             plots = Plots.concat([b[0] for b in batch or []])
             ids = [i for b in batch or [] for i in b[1]]
             self.n_plots += len(plots)
-            tracks = self.picture.update(plots, t).confirmed_only()
+            with tm.time("picture.track"):
+                tracks = self.picture.update(plots, t).confirmed_only()
             self.tracks, self.tracks_t = tracks, t
             self.steps += 1
-            self.last_step_s = time.process_time() - c0
-            msg = self.picture_message(t, ids)
-        self.publish(msg)
+            with tm.time("picture.build"):
+                msg = self.picture_message(t, ids)
+            self.last_step_s = time.thread_time() - c0
+        with tm.time("picture.publish"):  # encode once, hand to the loop (and other hooks)
+            self.publish(msg)
 
     def decide(self, t: float) -> None:
         """Assess the latest picture, run the decision core, publish what it decided."""
@@ -212,7 +239,8 @@ class LiveMission:
         if t - self._last_assess >= self.config.assess_period_s or t < self._last_assess:
             # every track, for the operators (the core asks its own questions itself)
             self._last_assess = t
-            self._assessed = assess_tracks(tracks, tracks_t) if len(tracks) else None
+            with self.timings.time("decide.assess"):
+                self._assessed = assess_tracks(tracks, tracks_t) if len(tracks) else None
             a = self._assessed
             self.assessment = _assessment_json(a) if a is not None else None
         for msg in self.core.step(tracks, tracks_t, t, self._assessed):

@@ -78,10 +78,12 @@ class EngagementOut(BaseModel):
     weapon: str
     t_asked: float
     deadline: float = Field(description="expires at (the scenario's approval window) [s]")
-    state: str = Field(description="pending, approved, denied or expired")
+    state: str = Field(description="pending, approved, denied, expired or withdrawn (the "
+                       "decision core ended the engagement before any verdict)")
     decided_by: str | None
     t_decided: float | None
     audit_seq: int | None = Field(description="its latest audit entry")
+    why: str | None = Field(default=None, description="withdrawn: why the core withdrew it")
     explanation: dict = Field(description="what the operator is shown: track assessment "
                               "lines, the rule that allows it, other failing rules, aircraft")
     actionable: bool | None = Field(default=None, description="you may decide it now")

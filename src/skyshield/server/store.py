@@ -12,7 +12,8 @@ Tables:
   JSON of the entry (the Merkle leaf), ``root`` the tree root after it, ``sig`` the Ed25519
   signature of the checkpoint of that size;
 - ``decisions(seq, engagement, nation, username, action, t, track, aircraft, detail)``:
-  approvals, denials and expiries, the same facts as their audit entries, for queries;
+  approvals, denials, expiries and withdrawals, the same facts as their audit entries,
+  for queries;
 - ``users(name, nation, role, hash)``: operator accounts (argon2 hashes, never passwords);
 - ``meta(key, value)``: small settings (the log's public key, its origin).
 
@@ -161,7 +162,8 @@ class Store:
         return tuple(rows[0]) if rows else None  # type: ignore[return-value]
 
     def decisions(self, nation: str | None = None) -> list[dict[str, Any]]:
-        """Recorded approvals, denials and expiries (optionally of one nation), in order."""
+        """Recorded approvals, denials, expiries and withdrawals (optionally of one nation),
+        in order."""
         sql = ("SELECT seq, engagement, nation, username, action, t, track, aircraft, detail "
                "FROM decisions")
         rows = (self.query(sql + " WHERE nation = ? ORDER BY seq", (nation,)) if nation

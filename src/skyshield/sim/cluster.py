@@ -68,6 +68,7 @@ class DaskRunner:
             self.client = Client(self.cluster)
             self.client.wait_for_workers(n, timeout=120)
         else:
+            _reachable(address)
             try:
                 self.client = Client(address, timeout="20s")
             except (OSError, TimeoutError) as e:
@@ -112,9 +113,32 @@ class DaskRunner:
             queue.clear()
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # no INFO lines about workers retiring at shutdown
+        try:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            quiet.setLevel(level)
+
+
+def _reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail at once, in one line, when a tcp:// scheduler address refuses connections (the
+    Dask client would retry for its whole timeout first)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    if "://" not in address:
+        address = "tcp://" + address
+    u = urlsplit(address)
+    if u.scheme != "tcp" or u.hostname is None or u.port is None:
+        return  # other transports (tls, ucx, inproc): left to the client
+    try:
+        socket.create_connection((u.hostname, u.port), timeout=timeout_s).close()
+    except OSError as e:
+        raise ConnectionError(f"cannot reach the Dask scheduler at {address}: {e}") from None
 
 
 def make_runner(workers: int | None = None, dask: str | None = None) -> Runner:

@@ -124,3 +124,36 @@ def unit(name: str) -> str:
     """The unit of a metric ("" if unknown)."""
     h = CATALOGUE.get(name)
     return h.unit if h else ""
+
+
+# Units of the identity columns and of metrics.json leaves by their name (docs/metrics.md).
+ID_UNITS = {"option": ("", "the option's name in the study file"),
+            "run": ("", "run index; the same index of every option flies the same raid"),
+            "seed": ("", "engine seed, from a SeedSequence of (study, option, run)"),
+            "night": ("", "kind of night drawn"),
+            "raid_scale": ("-", "factor drawn for the night, on every wave's count"),
+            "threats": ("threats", "threats declared in the run's raid after the variation")}
+_TOKEN_UNITS = {"usd": "USD", "km": "km", "m": "m", "s": "s", "ms": "ms", "min": "min",
+                "minutes": "min", "hours": "h", "ratio": "-"}
+
+
+def column_unit(column: str) -> str:
+    """The unit of a study-table column: headline, identity, or a metrics.json path by the
+    naming of docs/metrics.md (``max_depth_km`` km, ``approval_delay_s_mean`` s,
+    ``ukr_minutes`` min, ``spent_usd`` USD, ``flight_hours`` h; other leaves are counts)."""
+    if column in CATALOGUE:
+        return CATALOGUE[column].unit
+    if column in ID_UNITS:
+        return ID_UNITS[column][0]
+    tokens = [t for t in column.rsplit(".", 1)[-1].split("_") if t in _TOKEN_UNITS]
+    return _TOKEN_UNITS[tokens[-1]] if tokens else "count"
+
+
+def column_table(columns: list[str]) -> pd.DataFrame:
+    """One row per column of a study's per-run table: column, unit, meaning."""
+    rows = []
+    for c in columns:
+        meaning = (CATALOGUE[c].label if c in CATALOGUE else ID_UNITS[c][1] if c in ID_UNITS
+                   else "metrics.json value by its path (docs/metrics.md)")
+        rows.append({"column": c, "unit": column_unit(c), "meaning": meaning})
+    return pd.DataFrame(rows, columns=["column", "unit", "meaning"])

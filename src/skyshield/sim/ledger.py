@@ -2,7 +2,9 @@
 
 It is the event sink the world and the engine write to; the tallies (kills and shots per
 aircraft, who killed each threat and with what, approvals asked) are kept as the events
-arrive so the run record needs no second pass over the log.
+arrive so the run record needs no second pass over the log. An approval request is held
+(`request_rank`, `_asked`) until its verdict or its withdrawal is logged, so the ledger
+holds at most one open request per aircraft.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ class Ledger:
         return rank
 
     def orders(self, orders: Any, weapon_names: np.ndarray, nation: np.ndarray) -> None:
-        """Log what a decide step decided: assignments, approval requests and verdicts."""
+        """Log what a decide step decided: assignments, approval requests, verdicts and
+        withdrawn requests."""
         from skyshield.geo.frame import THEATRE
 
         e = orders.engage
@@ -71,6 +74,9 @@ class Ledger:
         dec = orders.decisions
         if dec is not None and len(dec):
             self._verdicts(dec)
+        wd = getattr(orders, "withdrawn", None)
+        if wd is not None and len(wd):
+            self._withdrawn(orders.t, wd)
         h = getattr(orders, "held", None)
         if h is not None and len(h.aircraft):
             from skyshield.decide.roe import Reason
@@ -96,3 +102,13 @@ class Ledger:
                      nation=np.array([r[2] for r in rows]),
                      value=np.array(waited),
                      detail=np.where(ok, "", "refused"), rank=rank + 0.5)
+
+    def _withdrawn(self, t: float, wd: Any) -> None:
+        """Log requests withdrawn at `t` (their engagements ended before any verdict)."""
+        ids = wd.id.tolist()
+        rows = [self._asked.pop(i) for i in ids]
+        for i in ids:
+            self.request_rank.pop(i)
+        self.add(t, EventKind.APPROVAL_WITHDRAWN, aircraft=np.array([r[0] for r in rows]),
+                 track=np.array([r[1] for r in rows]), nation=np.array([r[2] for r in rows]),
+                 value=np.array([t - r[4] for r in rows]), detail=np.asarray(wd.why))

@@ -23,7 +23,7 @@ from skyshield.model.errors import Problem, ScenarioError
 from skyshield.model.study import StudyPlan
 from skyshield.sim import stats
 from skyshield.sim.cluster import Runner, make_runner
-from skyshield.sim.headline import headline
+from skyshield.sim.headline import column_table, headline
 from skyshield.sim.progress import StudyProgress
 from skyshield.sim.seeds import engine_seed
 from skyshield.sim.store import ResultStore
@@ -52,8 +52,10 @@ class StudyResult:
         """Write the tables (Parquet and CSV) into folder `out`; returns it."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        self.runs.to_parquet(out / "runs.parquet", index=False)
+        units = column_table(list(self.runs.columns))
+        _parquet_with_units(self.runs, units, out / "runs.parquet")
         self.runs.to_csv(out / "runs.csv", index=False)
+        units.to_csv(out / "columns.csv", index=False)
         self.failures.to_csv(out / "failures.csv", index=False)
         self.summary.to_csv(out / "summary_long.csv", index=False)
         stats.wide(self.summary, self.options).to_csv(out / "summary.csv", index=False)
@@ -77,6 +79,21 @@ class StudyResult:
     @property
     def options(self) -> list[str]:
         return [o.name for o in self.plan.options]
+
+
+def _parquet_with_units(table: pd.DataFrame, units: pd.DataFrame, path: Path) -> None:
+    """`table` as Parquet, each field carrying its unit and meaning in its metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    at = pa.Table.from_pandas(table, preserve_index=False)
+    meta = {r.column: r for r in units.itertuples()}
+    fields = [f.with_metadata({"unit": meta[f.name].unit, "meaning": meta[f.name].meaning})
+              if f.name in meta else f for f in at.schema]
+    at = at.cast(pa.schema(fields, metadata=at.schema.metadata))
+    tmp = path.with_name(f".{path.name}.tmp")
+    pq.write_table(at, tmp)
+    tmp.replace(path)
 
 
 def check_engine_choices(plan: StudyPlan) -> None:

@@ -209,7 +209,9 @@
     if (type === "proposal" && !before) addTimeline(e.t_asked, "proposal",
       `${e.nation} aircraft #${e.aircraft} proposed on track ${e.track} (${e.weapon})`);
     if (e.state !== "pending" && (!before || before.state !== e.state)) {
-      const who = e.decided_by ? ` by ${e.decided_by}` : "";
+      // withdrawn: the decision core ended the engagement before any verdict (it leaves
+      // the queue: nothing to decide any more)
+      const who = e.decided_by ? ` by ${e.decided_by}` : (e.why ? `: ${e.why}` : "");
       addTimeline(e.t_decided, e.state, `${e.nation} engagement ${e.id} (track ${e.track}) ${e.state}${who}`);
     }
     renderQueue();
@@ -223,11 +225,12 @@
     const colour = (S.scene.palette.nations || {})[e.nation] || "#888";
     const status = e.state === "pending" ? `<span class="count" id="count-${e.id}"></span>`
       : `<span class="state">${esc(e.state)}${e.decided_by ? " by " + esc(e.decided_by) : ""}</span>`;
+    const why = e.state === "withdrawn" && e.why ? `<div class="why">${esc(e.why)}</div>` : "";
     const buttons = actionable ? `<div class="buttons"><button id="approve-${e.id}" data-id="${e.id}" data-verdict="approve">Approve</button>` +
       `<button class="deny" id="deny-${e.id}" data-id="${e.id}" data-verdict="deny">Deny</button></div>` : "";
     return `<div class="eng" id="eng-${e.id}" data-state="${esc(e.state)}" style="--c:${colour}">` +
       `<div class="head"><span>${esc(e.nation)} #${e.aircraft} → track ${e.track}</span>${status}</div>` +
-      `<div>${esc(x.aircraft || "")} · ${esc(e.weapon)}</div>` +
+      `<div>${esc(x.aircraft || "")} · ${esc(e.weapon)}</div>${why}` +
       `<div class="rule">${esc(x.rule || "")}</div><ul>${lines}</ul>${buttons}</div>`;
   }
 
