@@ -305,3 +305,31 @@ def test_faint_target_keeps_one_track_number() -> None:
             numbers.append(c.number.tolist())
     assert all(len(n) == 1 for n in numbers)
     assert len({n[0] for n in numbers}) == 1
+
+
+def test_picture_of_some_numbers_is_those_rows_of_the_whole_picture() -> None:
+    """`picture(t, numbers=...)` gives exactly the rows (same order, same bits) that the whole
+    picture holds for those numbers, turning targets included (per-mode extrapolation)."""
+    rng = np.random.default_rng(5)
+    n = 40
+    xyz0 = np.c_[rng.uniform(-1e5, 1e5, (n, 2)), rng.uniform(300.0, 9000.0, n)]
+    vel = np.c_[rng.uniform(-250.0, 250.0, (n, 2)), np.zeros(n)]
+    trk, _ = _run(xyz0, vel, _net(3, fa=3.0), 120.0, rng)
+    turn = Tracker()  # a target turning hard: its track leaves the straight (CV) mode
+    for t in np.arange(1.0, 121.0):
+        ang = 0.05 * t
+        p = Plots.from_arrays(t, 0, np.array([[6e3 * np.cos(ang), 6e3 * np.sin(ang), 2e3]]),
+                              np.diag([50.0, 50.0, 100.0])[None] ** 2)
+        turn.update(p, float(t))
+    for tr in (trk, turn):
+        for t in (120.0, 123.5):
+            whole = tr.picture(t, confirmed_only=True)
+            assert len(whole) > 0
+            for pick in (whole.number[::3], whole.number[-1:], np.array([10**9]),
+                         np.r_[whole.number[1::2], 10**9]):
+                part = tr.picture(t, confirmed_only=True, numbers=pick)
+                rows = np.flatnonzero(np.isin(whole.number, pick))
+                for name in ("number", "x", "P", "cls", "cls_conf", "t_init", "t_update",
+                             "confirmed"):
+                    assert getattr(part, name).tobytes() == getattr(whole, name)[rows].tobytes()
+    assert (turn.table_.state.mu[:, 0] < TrackerConfig().straight_mu).any()

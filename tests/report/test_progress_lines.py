@@ -35,3 +35,15 @@ def test_piped_progress_is_throttled() -> None:
     lines = buf.getvalue().splitlines()
     assert len(lines) == 2 and "(100 %)" in lines[1]
     assert "\x1b[" not in buf.getvalue()  # no terminal control codes in a log
+
+
+def test_piped_progress_lines_are_not_wrapped() -> None:
+    """A log's console is 80 columns wide: each progress line stays one line."""
+    buf = io.StringIO()
+    con = Console(file=buf, force_terminal=False, width=80)
+    desc = "simulating western-night (seed 1, perfect picture)"  # 50 characters
+    with sim_progress(con, desc, 28800.0, every_s=0.0) as update:
+        update(14400.0, 28800.0)
+    lines = buf.getvalue().splitlines()
+    assert len(lines) == 3 and all(ln.startswith(desc + ": ") for ln in lines)
+    assert lines[1].endswith("(50 %), 0 s") and lines[2].startswith(desc + ": 08:00 of 08:00")

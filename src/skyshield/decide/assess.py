@@ -44,8 +44,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import shapely
 
+from skyshield.diskcache import cached
 from skyshield.doctrine import HORIZON_S
-from skyshield.geo.borders import NATO_ORDER, borders
+from skyshield.geo.borders import NATO_ORDER, borders, wkb_dump, wkb_load
 from skyshield.geo.frame import THEATRE
 from skyshield.model.library import ThreatClass, library
 
@@ -193,9 +194,17 @@ class _EdgeSet:
 def _edge_set(codes: tuple[str, ...], tol_m: float = SIMPLIFY_M) -> _EdgeSet:
     """Simplified, oriented frame edges of `codes` (built once per process)."""
     b = borders()
+
+    def simplified() -> list[shapely.Geometry]:
+        return [shapely.orient_polygons(shapely.simplify(b.frame_geometry(iso), tol_m))
+                for iso in codes]
+
+    # simplifying the 1:10m polygons costs 0.1-0.2 s a process: kept in the on-disk cache
+    geoms = (simplified() if b.disk_key is None else
+             cached("assess_edges", repr((b.disk_key, codes, float(tol_m))), simplified,
+                    wkb_dump, wkb_load))
     A, D, Cn, polys = [], [], [], []
-    for i, iso in enumerate(codes):
-        g = shapely.orient_polygons(shapely.simplify(b.frame_geometry(iso), tol_m))
+    for i, g in enumerate(geoms):
         shapely.prepare(g)
         polys.append(g)
         for ring in shapely.get_rings(shapely.get_parts(g)):

@@ -49,7 +49,14 @@ from skyshield.decide.assess import EntryCache
 from skyshield.decide.assign import Assigner, GreedyAssigner
 from skyshield.decide.assign.rolling import RollingPlanner
 from skyshield.decide.book import Book, EngagementState
-from skyshield.decide.engage import Shooters, WeaponTable, near_permitted, plan, release_ok
+from skyshield.decide.engage import (
+    Shooters,
+    WeaponTable,
+    near_permitted,
+    permitted_boxes,
+    plan,
+    release_ok,
+)
 from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
 from skyshield.decide.roe import NationRules, hold_fire_reasons
 from skyshield.doctrine import HORIZON_S, RANGE_MARGIN, RESERVE_S
@@ -60,6 +67,10 @@ __all__ = ["Decider", "DeciderConfig"]
 
 S = AircraftState
 _NONE = np.zeros(0, np.int64)
+# the states as plain ints for the hot path (an IntEnum attribute lookup costs a microsecond)
+READY, ALERT, SCRAMBLE, TRANSIT, PATROL, INTERCEPT = (
+    int(s) for s in (S.READY, S.ALERT, S.SCRAMBLE, S.TRANSIT, S.PATROL, S.INTERCEPT))
+APPROVED, PENDING = int(EngagementState.APPROVED), int(EngagementState.PENDING)
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ class Decider:
         self.book = Book(n_aircraft)
         self.entry = EntryCache(horizon_s)  # per decider: its memory lives with the run
         self.next_request = 0
+        self._boxes = permitted_boxes(rules)  # the rules never change during a run
         self._withdraw: list[tuple[np.ndarray, str]] = []  # this step's (request ids, why)
 
     # ------------------------------------------------------------------ public
@@ -118,8 +130,9 @@ class Decider:
         state = own.state.copy()  # the forces' state as these orders will leave it
         self._withdraw = []
         decisions, released = self._approvals(t)
-        gone = self.book.engaged & (state != S.INTERCEPT) & (state != S.SCRAMBLE)
-        self._end(np.flatnonzero(gone), "aircraft_left")  # the aircraft left the fight (bingo)
+        gone = self.book.engaged & (state != INTERCEPT) & (state != SCRAMBLE)
+        if gone.any():  # the aircraft left the fight (bingo)
+            self._end(np.flatnonzero(gone), "aircraft_left")
         alert, patrol = self._relieve(own, state, t) if relieve else (_NONE, PatrolLaunch())
         engage, requests = self._plan(tracks, own, state, t) if plan else (Engage(), None)
         release, steer, fire, held = self._engagements(tracks, tt, own, state, t, full)
@@ -150,11 +163,19 @@ class Decider:
         self.approver.cancel(ids, t, why)
         return Withdrawn(ids, why)
 
+    def close_tracks(self) -> np.ndarray:
+        """Track numbers of the engagements about to release: all that a step with `plan`,
+        `relieve` and `full` false reads of the picture."""
+        book = self.book
+        return book.track[book.engaged & book.close]
+
     # -------------------------------------------------------------- approvals
     def _approvals(self, t: float):  # noqa: ANN202 - (Decisions, released aircraft)
         """Apply the verdicts reached by `t`; expire requests past the timeout."""
         book = self.book
         dec = self.approver.decisions(t)
+        if not len(dec) and not (book.state == PENDING).any():
+            return dec, _NONE  # no verdict and nothing pending: nothing to apply or expire
         released = [_NONE]
         if len(dec):
             ac, k = book.rows_of(dec.id)
@@ -177,17 +198,17 @@ class Decider:
         promoted = []
         for k, want in enumerate(own.on_alert):
             mine = own.squadron == k
-            short = want - int(np.sum(mine & (state == S.ALERT)))
+            short = want - int(np.sum(mine & (state == ALERT)))
             if short > 0:
-                ready = np.flatnonzero(mine & (state == S.READY))[:short]
-                state[ready] = S.ALERT
+                ready = np.flatnonzero(mine & (state == READY))[:short]
+                state[ready] = ALERT
                 promoted.append(ready)
         alert = np.concatenate(promoted) if promoted else _NONE
         st = self.stations
         if not len(st):
             return alert, PatrolLaunch()
-        manned = ((state == S.SCRAMBLE) | (state == S.TRANSIT) | (state == S.PATROL)
-                  | (state == S.INTERCEPT))
+        manned = ((state == SCRAMBLE) | (state == TRANSIT) | (state == PATROL)
+                  | (state == INTERCEPT))
         to_station = np.linalg.norm(own.station_center[:, :2] - own.base[:, :2], axis=1) / (
             own.cruise_ms)
         to_base = np.hypot(*(own.pos[:, :2] - own.base[:, :2]).T) / own.cruise_ms
@@ -201,9 +222,9 @@ class Decider:
             need = int(st.required[i]) - have
             if need <= 0:
                 continue
-            pool = np.flatnonzero((own.squadron == st.squadron[i]) & (state == S.READY))[:need]
+            pool = np.flatnonzero((own.squadron == st.squadron[i]) & (state == READY))[:need]
             if len(pool):
-                state[pool] = S.SCRAMBLE
+                state[pool] = SCRAMBLE
                 sent.append(pool)
                 where.append(np.full(len(pool), i))
         if not sent:
@@ -225,7 +246,9 @@ class Decider:
               ) -> tuple[Engage, Requests | None]:
         """Assign free shooters to unengaged tracks; ask approval where the rules say so."""
         book = self.book
-        near = np.flatnonzero(near_permitted(tracks.x, self.rules))
+        near = np.flatnonzero(near_permitted(tracks.x, self.rules, self._boxes))
+        if not len(near):  # nothing near a permitted area: nothing to plan
+            return Engage(), None
         busy = np.union1d(book.track[book.track >= 0], own.in_flight_track)
         free = ~np.isin(tracks.number[near], busy)
         if not getattr(self.assigner, "shoot_look_shoot", True):  # shoot-shoot: plan them too
@@ -234,12 +257,12 @@ class Decider:
             return Engage(), None
         has_rounds = own.rounds.sum(axis=1) > 0
         idle = book.track < 0
-        airborne_free = idle & has_rounds & ((state == S.TRANSIT) | (state == S.PATROL))
-        alert = idle & has_rounds & (state == S.ALERT)
+        airborne_free = idle & has_rounds & ((state == TRANSIT) | (state == PATROL))
+        alert = idle & has_rounds & (state == ALERT)
         cand = np.flatnonzero(airborne_free | alert)
         if not len(cand):
             return Engage(), None
-        on_alert = state[cand] == S.ALERT
+        on_alert = state[cand] == ALERT
         shooters = Shooters(
             index=cand, nation=own.nation[cand], pos=own.pos[cand], speed=own.dash_ms[cand],
             cruise=own.cruise_ms[cand],
@@ -267,9 +290,9 @@ class Decider:
             if m.any():
                 delay[m] = nr.approval_delay(lat[m], lon[m])
         book.ready_t[ac] = t + delay
-        scramble = state[ac] == S.ALERT
-        state[ac[scramble]] = S.SCRAMBLE
-        state[ac[~scramble]] = S.INTERCEPT
+        scramble = state[ac] == ALERT
+        state[ac[scramble]] = SCRAMBLE
+        state[ac[~scramble]] = INTERCEPT
         engage = Engage(ac, trk, e.weapon, e.aim, e.time, scramble,
                         np.where(scramble, own.alert_delay_s[ac], 0.0))
         need = delay > 0
@@ -351,8 +374,8 @@ class Decider:
         lost = eng[~found]  # the track ended (destroyed or dropped): back to the station
         self._end(lost, "track_lost")
         eng, rows = eng[found], order[pos[found]]
-        flying = state[eng] == S.INTERCEPT
-        taking_off = state[eng] == S.SCRAMBLE
+        flying = state[eng] == INTERCEPT
+        taking_off = state[eng] == SCRAMBLE
         delay = np.where(taking_off, own.alert_delay_s[eng], 0.0)
         off = self._out_of_bounds(tracks, tracks_t, own, eng, rows, t, delay) & (
             flying | taking_off)
@@ -368,15 +391,15 @@ class Decider:
         table = self.table
         w = book.weapon[eng]
         p = own.pos[eng]
-        cos_a = aspect_cos(x[:, :2], x[:, 3:5], p[:, :2])
-        reach = RANGE_MARGIN * table.reach(w, cos_a)
+        envelope = table.reach(w, aspect_cos(x[:, :2], x[:, 3:5], p[:, :2]))
+        reach = RANGE_MARGIN * envelope
         tau = time_to_range(x[:, :2] - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
         tau = np.where(np.isfinite(tau), tau, 0.0)
         steer = Steer(eng, lead_point(x[:, :3], x[:, 3:6], tau))
         book.close[eng] = (tau < cfg.close_s) & (book.ready_t[eng] < t + cfg.close_s)
-        ok = (book.state[eng] == EngagementState.APPROVED) & release_ok(
+        ok = (book.state[eng] == APPROVED) & release_ok(
             p, own.nation[eng], x, tracks.cls[rows], w, self.rules, table,
-            entry_p=self._entry_p(tracks, rows, t))
+            entry_p=self._entry_p(tracks, rows, t), reach=envelope)
         ok &= own.rounds[eng, w] > 0
         # hold fire (debris over own towns, a threat leaving on its own): judged on the track
         hold = np.zeros(len(eng), np.int8)

@@ -131,14 +131,20 @@ def target_ok(nr: NationRules, lat: np.ndarray, lon: np.ndarray, alt: np.ndarray
     return ok
 
 
-def near_permitted(tracks_x: np.ndarray, rules: dict[str, NationRules]) -> np.ndarray:
-    """Cheap prefilter in the frame: tracks inside some nation's permitted bounding box."""
-    near = np.zeros(len(tracks_x), bool)
-    for nr in rules.values():
-        x0, y0, x1, y1 = frame_bbox(nr.permitted)
-        near |= (tracks_x[:, 0] >= x0) & (tracks_x[:, 0] <= x1) & (tracks_x[:, 1] >= y0) & (
-            tracks_x[:, 1] <= y1)
-    return near
+def permitted_boxes(rules: dict[str, NationRules]) -> np.ndarray:
+    """(K, 4) frame bounding boxes (x0, y0, x1, y1) of the nations' permitted areas [m]."""
+    return np.array([frame_bbox(nr.permitted) for nr in rules.values()], float).reshape(-1, 4)
+
+
+def near_permitted(tracks_x: np.ndarray, rules: dict[str, NationRules],
+                   boxes: np.ndarray | None = None) -> np.ndarray:
+    """Cheap prefilter in the frame: tracks inside some nation's permitted bounding box.
+
+    `boxes` is `permitted_boxes(rules)`, for a caller that asks often (one broadcast test
+    against every box instead of a loop over nations)."""
+    b = permitted_boxes(rules) if boxes is None else boxes
+    x, y = tracks_x[:, 0, None], tracks_x[:, 1, None]
+    return ((x >= b[:, 0]) & (x <= b[:, 2]) & (y >= b[:, 1]) & (y <= b[:, 3])).any(axis=1)
 
 
 def plan(
@@ -215,17 +221,21 @@ def release_ok(
     rules: dict[str, NationRules],
     table: WeaponTable,
     entry_p: EntryP | None = None,
+    reach: np.ndarray | None = None,
 ) -> np.ndarray:
     """May each engaged shooter fire now: target within the weapon envelope, rules met.
 
     `entry_p(rows, within_s, countries)` answers `predicted_entry` triggers, rows being
-    indices into `target_x`.
+    indices into `target_x`. `reach` is `table.reach(weapon, aspect)` when the caller has
+    it already (the decider steering the same engagements).
     """
     if len(shooter_pos) == 0:
         return np.zeros(0, bool)
     rng = np.linalg.norm(target_x[:, :3] - shooter_pos, axis=1)
-    cos_a = aspect_cos(target_x[:, :2], target_x[:, 3:5], shooter_pos[:, :2])
-    ok = (rng <= table.reach(weapon, cos_a)) & (rng >= table.rmin[weapon])
+    if reach is None:
+        reach = table.reach(weapon, aspect_cos(target_x[:, :2], target_x[:, 3:5],
+                                               shooter_pos[:, :2]))
+    ok = (rng <= reach) & (rng >= table.rmin[weapon])
     if not ok.any():
         return ok
     slat, slon, _ = THEATRE.to_lla(shooter_pos)

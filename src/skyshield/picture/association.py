@@ -12,7 +12,6 @@ the gating), not N x M.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from skyshield.picture.kernels import gnn_components
 
@@ -44,6 +43,8 @@ class GNNWith2DAssignment:
             _BIG,
         )
         out_t, out_p = [take_t], [take_p]
+        if nt.size:  # imported on first use: scipy.optimize costs 0.3 s of start-up
+            from scipy.optimize import linear_sum_assignment
         # components with several tracks and several plots: exact assignment, one miss
         # column per track (few and small in practice: a short Python loop)
         for q in range(nt.size):

@@ -9,7 +9,6 @@ computed only for those candidate pairs and compared with the chi-square gate.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import cKDTree
 from scipy.special import gammaincinv
 
 from skyshield.picture.kernels import gate_d2
@@ -42,6 +41,8 @@ class MahalanobisGate:
         tr_r = np.trace(R, axis1=1, axis2=2)
         radius = np.sqrt(self.gate * (tr_p + tr_r.max()))  # (N,) per-track bound
         k = min(self.k, m)
+        from scipy.spatial import cKDTree  # here: only this reference path uses it
+
         dist, idx = cKDTree(z).query(pos, k=k, distance_upper_bound=float(radius.max()))
         dist, idx = dist.reshape(n, k), idx.reshape(n, k)
         ok = (idx < m) & (dist <= radius[:, None])

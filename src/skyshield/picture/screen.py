@@ -11,6 +11,7 @@ covariances). The batch it returns has int64 sensor ids and only valid plots.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -75,11 +76,11 @@ def screen_plots(plots: Any, cfg: Any, t_last: float = -np.inf,
         ok = whole & (np.abs(t) <= MAX_ABS_T_S)
         if valid is not None:
             ok &= valid(clean, cfg)
-    if np.isfinite(t_last):
-        with np.errstate(invalid="ignore"):
+        if math.isfinite(t_last):
             ok &= t >= t_last - MAX_LATE_S
     dropped: Counter[int] = Counter()
-    if not ok.all():
-        ids, counts = np.unique(sensor[~ok], return_counts=True)
-        dropped.update(dict(zip(ids.tolist(), counts.tolist(), strict=True)))
-    return (clean if ok.all() else clean.select(ok)), dropped
+    if ok.all():
+        return clean, dropped
+    ids, counts = np.unique(sensor[~ok], return_counts=True)
+    dropped.update(dict(zip(ids.tolist(), counts.tolist(), strict=True)))
+    return clean.select(ok), dropped

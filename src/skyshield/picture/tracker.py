@@ -101,6 +101,8 @@ def valid_plots(plots: Plots, cfg: TrackerConfig) -> np.ndarray:
 class Tracker:
     """Multi-sensor GNN tracker with batched CV/IMM filters; `update(plots, t) -> Tracks`."""
 
+    builds_some = True  # `picture(t, numbers=...)` builds only the tracks asked for
+
     def __init__(self, config: TrackerConfig | None = None) -> None:
         """Store the configuration and start with an empty picture."""
         self.config = config or TrackerConfig()
@@ -156,14 +158,22 @@ class Tracker:
             self.table_ = self.table_.compact(~self.dead_)
         self.dead_ = np.zeros(len(self.table_), bool)
 
-    def picture(self, t: float, confirmed_only: bool = False) -> Tracks:
+    def picture(self, t: float, confirmed_only: bool = False,
+                numbers: np.ndarray | None = None) -> Tracks:
         """Live tracks (or only the confirmed ones) predicted to t, with class and confidence.
 
         Built on demand from the track table; `picture(t, True)` is
-        `picture(t).confirmed_only()` without predicting the tentative tracks.
+        `picture(t).confirmed_only()` without predicting the tentative tracks. With
+        `numbers`, only the tracks of those numbers: the same rows, in the same order and
+        to the same bits, as they have in the whole picture (every track is predicted and
+        classified on its own), for a reader that needs a few tracks only.
         """
         tab = self.table_
-        rows = np.nonzero(tab.confirmed)[0] if confirmed_only else np.arange(len(tab))
+        keep = tab.confirmed if confirmed_only else None
+        if numbers is not None:
+            want = np.isin(tab.number, numbers)
+            keep = want if keep is None else keep & want
+        rows = np.nonzero(keep)[0] if keep is not None else np.arange(len(tab))
         n = rows.size
         if n == 0:
             return Tracks.empty()
@@ -332,7 +342,7 @@ class Tracker:
             dup_count=np.zeros(n, np.int64),
         )
         self.table_ = self.table_.extend(new)
-        self.dead_ = np.r_[self.dead_, np.zeros(n, bool)]
+        self.dead_ = np.concatenate([self.dead_, np.zeros(n, bool)])
 
     def _manage(
         self,

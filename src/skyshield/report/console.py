@@ -134,14 +134,15 @@ def sim_progress(
     def line(t: float, total: float) -> None:
         pct = 100.0 * t / total if total > 0 else 100.0
         console.print(f"{description}: {_clock(t)} of {_clock(total)} simulated "
-                      f"({pct:.0f} %), {time.monotonic() - start:.0f} s", highlight=False)
+                      f"({pct:.0f} %), {time.monotonic() - start:.0f} s", highlight=False,
+                      soft_wrap=True)  # one line whatever the console width
         last[0], last[1] = time.monotonic(), t
 
     def update(t: float, total: float) -> None:
         if time.monotonic() - last[0] >= every_s:
             line(t, total)
 
-    console.print(f"{description}: started", highlight=False)
+    console.print(f"{description}: started", highlight=False, soft_wrap=True)
     yield update
     if last[1] < total_s:
         line(total_s, total_s)

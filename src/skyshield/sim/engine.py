@@ -141,7 +141,9 @@ class Engine:
         # decide -> orders -> world. Between slow-stage ticks, only engagements about to
         # release have anything to do: with none, the step would order nothing
         if plan or relieve or cruise or len(self.close):
-            orders = self.decider.step(self.tracks, w.own_forces(t, self.on_alert), t,
+            # a step for the engagements about to release reads their tracks only
+            tracks = self.tracks if plan or relieve or cruise else self._close_tracks()
+            orders = self.decider.step(tracks, w.own_forces(t, self.on_alert), t,
                                        tracks_t=self.tracks_t, plan=plan, relieve=relieve,
                                        full=cruise)
             self.ledger.orders(orders, self.weapon_names, w.fleet.nation)
@@ -188,6 +190,16 @@ class Engine:
                             pic.picture(self.tracks_t).confirmed_only())
             self._stale = False
         return self._tracks
+
+    def _close_tracks(self) -> Tracks:
+        """The tracks of the engagements about to release, for a step that reads only those
+        (`Decider.close_tracks`): when the published picture is not built yet and the picture
+        can build some tracks alone (the tracker), only these, to the same bits as in the
+        whole picture; otherwise the published picture."""
+        if not self._stale or not getattr(self.picture, "builds_some", False):
+            return self.tracks
+        return self.picture.picture(self.tracks_t, confirmed_only=True,
+                                    numbers=self.decider.close_tracks())
 
     def _sample(self, t: float) -> None:
         """Store positions for the replay (tracks too when the picture is measured)."""

@@ -146,7 +146,7 @@ class Fleet:
         self.t_pos[idx] += dtv
         took_off = ready = _EMPTY
         si = st[idx]
-        w = (si == SCRAMBLE) | (si == TURNAROUND)
+        w = _WAITING[si]
         if w.any():
             wait = idx[w]
             self.timer[wait] -= dtv[w]
@@ -160,8 +160,9 @@ class Fleet:
                 st[ready] = READY
                 self.fuel_s[ready] = self.endurance_s[ready]
                 self.rounds[ready] = self.rounds_full[ready]
+                si = st[idx]  # states changed
 
-        air = AIRBORNE[st[idx]]
+        air = AIRBORNE[si]
         a = idx[air]
         if not len(a):
             return {"took_off": took_off, "on_station": _EMPTY, "landed": _EMPTY,
@@ -190,7 +191,8 @@ class Fleet:
         d = goal - pos
         dist = np.hypot(d[:, 0], d[:, 1])
         d[:, :2] *= (np.minimum(speed * dt, dist) / np.maximum(dist, 1e-9))[:, None]
-        np.clip(d[:, 2], -CLIMB_MS * dt, CLIMB_MS * dt, out=d[:, 2])
+        climb = CLIMB_MS * dt  # vertical step clipped to +-climb (np.clip, without its wrapper)
+        np.minimum(np.maximum(d[:, 2], -climb, out=d[:, 2]), climb, out=d[:, 2])
         new = pos + d
         if len(self.keep_out):
             new = keep_outside(new, self.keep_out)
@@ -232,6 +234,10 @@ def keep_outside(xyz: np.ndarray, circles: np.ndarray) -> np.ndarray:
     """Positions pushed radially out of keep-out circles (x, y, r): a path that would cross
     one slides around its edge instead."""
     out = xyz.copy()
+    c = np.asarray(circles, float).reshape(-1, 3)
+    # the usual case, nobody inside any circle, in one test (the same distances as below)
+    if not (np.hypot(out[:, 0, None] - c[:, 0], out[:, 1, None] - c[:, 1]) < c[:, 2]).any():
+        return out
     for cx, cy, r in circles:  # circles are few (one per air-defence site)
         dx, dy = out[:, 0] - cx, out[:, 1] - cy
         dist = np.hypot(dx, dy)
@@ -245,3 +251,4 @@ def keep_outside(xyz: np.ndarray, circles: np.ndarray) -> np.ndarray:
 
 _EMPTY = np.zeros(0, np.int64)
 _EMPTY_BOOL = np.zeros(0, bool)
+_WAITING = np.isin(np.arange(8), (SCRAMBLE, TURNAROUND))  # per state: on a timer

@@ -91,6 +91,10 @@ class AirspaceMonitor:
         self.entries = np.zeros(self.n, np.int64)
         self._known = np.zeros(self.n, bool)  # `country` is valid for the previous position
         self._alive_prev = np.zeros(self.n, bool)
+        # countries as indices into the borders' code table (integer compares, no strings)
+        self._table = gb.borders().code_table
+        self._member = np.isin(self._table, self._codes)  # per index: one of `countries`
+        self._cidx = np.zeros(self.n, np.uint8)  # index of `country`
 
     @classmethod
     def for_countries(cls, countries: Iterable[str], n: int) -> AirspaceMonitor:
@@ -115,28 +119,31 @@ class AirspaceMonitor:
         if moving.size == 0:
             return AirspaceEvents.empty()
         dt = t1 - t0
+        b = gb.borders()
         # Country at the previous positions: cached, except for objects that just started.
         fresh = moving[~self._known[moving]]
         if fresh.size:
-            self.country[fresh] = gb.country_of(lat0[fresh], lon0[fresh])
-            self.inside[fresh] = np.isin(self.country[fresh], self._codes)
-        prev_c = self.country[moving]
+            self._cidx[fresh] = b.country_index(lat0[fresh].ravel(), lon0[fresh].ravel())
+            self.country[fresh] = self._table[self._cidx[fresh]]
+            self.inside[fresh] = self._member[self._cidx[fresh]]
+        prev_i = self._cidx[moving]
         prev_in = self.inside[moving]
-        cur_c = gb.country_of(lat1[moving], lon1[moving])
-        cur_in = np.isin(cur_c, self._codes)
-        self.country[moving] = cur_c
+        cur_i = b.country_index(lat1[moving].ravel(), lon1[moving].ravel())
+        cur_in = self._member[cur_i]
+        self._cidx[moving] = cur_i
+        self.country[moving] = self._table[cur_i]
         self.inside[moving] = cur_in
         self._known[moving] = True
         self._known[moving[~alive[moving]]] = False  # stopped: look it up again on restart
         # Time inside: whole tick if inside at both ends and nothing changed; crossings below.
-        changed = prev_c != cur_c
+        changed = prev_i != cur_i
         self.time_inside[moving[prev_in & cur_in & ~changed]] += dt
         ch = np.flatnonzero(changed & (prev_in | cur_in))
         if ch.size == 0:
             return AirspaceEvents.empty()
         obj = moving[ch]
         p_in, c_in = prev_in[ch], cur_in[ch]
-        p_c, c_c = prev_c[ch], cur_c[ch]
+        p_c, c_c = self._table[prev_i[ch]], self._table[cur_i[ch]]
         parts: list[tuple] = []
         # Entries: first entry into the set along the segment.
         e = np.flatnonzero(c_in)

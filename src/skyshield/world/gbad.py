@@ -82,6 +82,9 @@ class Sites:
         )
         if hold is not None:
             ok &= ~hold[np.ix_(ready, cand)]
+        if not ok.any():  # no threat in any ready site's zone (no draw is made either)
+            empty = np.zeros(0, np.int64)
+            return empty, empty, np.zeros(0, bool)
         d = np.where(ok, d, np.inf)
         sites, targets = [], []
         taken = np.zeros(len(cand), bool)

@@ -25,7 +25,6 @@ from enum import IntEnum
 import numpy as np
 
 from skyshield.contracts import Plots
-from skyshield.world.radar_kernels import detect, measure
 
 __all__ = [
     "EARTH_RADIUS",
@@ -195,7 +194,9 @@ class RadarNet:
         """
         self._static()
         idx = np.arange(len(self)) if radar is None else np.asarray(radar)
-        t, idx = np.broadcast_arrays(np.asarray(t, dtype=float), idx)
+        t = np.asarray(t, dtype=float)
+        if t.shape != idx.shape:  # (a scan passes one time per radar: nothing to broadcast)
+            t, idx = np.broadcast_arrays(t, idx)
         out = self.fixed_xyz_[idx]
         mov = self.moving_[idx]
         if mov.any():
@@ -320,6 +321,10 @@ class RadarNet:
         radar, ts = self.scan_times(t_prev, t)
         if radar.size == 0:
             return Plots.empty()
+        # compiled kernels imported on the first scan: a perfect-picture run never pays
+        # numba's import (0.2-0.4 s)
+        from skyshield.world.radar_kernels import detect, measure
+
         truth_xyz = np.ascontiguousarray(truth_xyz, dtype=float).reshape(-1, 3)
         n_t = truth_xyz.shape[0]
         ids = np.asarray(truth_ids, dtype=np.int64).reshape(n_t)
@@ -346,9 +351,10 @@ class RadarNet:
         g_fa = self.max_range[radar][fa_e] * np.sqrt(rng.random(m))
         az_fa = rng.random(m) * 2.0 * np.pi
         alt_fa = rng.random(m) * self.false_alarm_ceiling[radar][fa_e]
-        fa_rel = np.stack(
-            [g_fa * np.sin(az_fa), g_fa * np.cos(az_fa), alt_fa - rxyz[fa_e, 2]], axis=-1
-        )
+        fa_rel = np.empty((m, 3))
+        fa_rel[:, 0] = g_fa * np.sin(az_fa)
+        fa_rel[:, 1] = g_fa * np.cos(az_fa)
+        fa_rel[:, 2] = alt_fa - rxyz[fa_e, 2]
         # measure: true spherical + noise for detections, exact point for false alarms
         all_e = np.concatenate([e_idx, fa_e])
         rel = np.concatenate([true_rel, fa_rel])

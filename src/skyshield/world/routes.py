@@ -16,7 +16,7 @@ flown on and kept the same inset away from every other forbidden country.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -110,10 +110,22 @@ def forbidden_geometry(codes: frozenset[str]) -> shapely.Geometry:
     return g
 
 
+def _disk_geometry(name: str, key: object, compute: Callable[[], shapely.Geometry]
+                   ) -> shapely.Geometry:
+    """`compute()` kept in the on-disk cache (`skyshield.diskcache`) as WKB, which holds the
+    coordinates' exact doubles: buffering the 1:10m borders costs 0.2-0.3 s a process."""
+    from skyshield.diskcache import cached
+
+    return cached(name, repr(key), compute, lambda g: shapely.to_wkb(g),
+                  lambda b: shapely.from_wkb(b))
+
+
 @lru_cache(maxsize=64)
 def _grown(codes: frozenset[str], inset: float) -> shapely.Geometry:
     """The forbidden countries grown by `inset` [m] (prepared)."""
-    g = shapely.buffer(forbidden_geometry(codes), inset, quad_segs=QUAD_SEGS)
+    g = _disk_geometry("routes_grown", (sorted(codes), float(inset), QUAD_SEGS),
+                       lambda: shapely.buffer(forbidden_geometry(codes), inset,
+                                              quad_segs=QUAD_SEGS))
     shapely.prepare(g)
     return g
 
@@ -131,6 +143,32 @@ def _rings(codes: frozenset[str], inset: float) -> tuple[tuple[FloatArray, Float
             c = shapely.get_coordinates(r)
             out.append((c, _arc(c)))
     return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _ring_boxes(codes: frozenset[str], inset: float) -> FloatArray:
+    """(K, 4) bounding boxes x0, y0, x1, y1 of `_rings(codes, inset)` [m]."""
+    return np.array([[*c.min(axis=0), *c.max(axis=0)] for c, _ in _rings(codes, inset)])
+
+
+def _nearest_ring(rings: tuple[tuple[FloatArray, FloatArray], ...], boxes: FloatArray,
+                  p: FloatArray, q: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The ring with the least distance to p plus distance to q (the first of equals), as
+    `min(rings, key=...)`; a ring whose box is already farther is not projected on."""
+    lo = np.hypot(np.maximum(np.maximum(boxes[:, 0] - p[0], p[0] - boxes[:, 2]), 0.0),
+                  np.maximum(np.maximum(boxes[:, 1] - p[1], p[1] - boxes[:, 3]), 0.0))
+    lo += np.hypot(np.maximum(np.maximum(boxes[:, 0] - q[0], q[0] - boxes[:, 2]), 0.0),
+                   np.maximum(np.maximum(boxes[:, 1] - q[1], q[1] - boxes[:, 3]), 0.0))
+    lo = lo * (1.0 - 1e-9) - 1e-3  # a margin far above rounding: the bound stays below
+    pick = rings[0]
+    best = _project(*pick, p)[1] + _project(*pick, q)[1]
+    for r, bound in zip(rings[1:], lo.tolist()[1:], strict=True):
+        if bound >= best:
+            continue  # its value is at least the bound, so at least `best`: not the min
+        v = _project(*r, p)[1] + _project(*r, q)[1]
+        if v < best:
+            best, pick = v, r
+    return pick
 
 
 def _project(c: FloatArray, a: FloatArray, p: FloatArray) -> tuple[float, float]:
@@ -173,12 +211,16 @@ def _detour_leg(a: FloatArray, b: FloatArray, codes: frozenset[str], inset: floa
     leg = shapely.LineString([a, b])
     if not shapely.intersects(f, leg):
         return np.zeros((0, 2))
-    da, db = (float(shapely.distance(shapely.Point(p), f)) for p in (a, b))
     d = inset
-    while d > 1.0 and d >= min(da, db):
-        d /= 2.0  # powers of two of the inset: a few cached buffers
-    if d >= min(da, db):  # an end point is on the border: nothing to keep out of
-        return None
+    ends = shapely.points(np.stack([a, b]))
+    # the exact distances matter only for an end within the inset (the prepared, indexed
+    # test first: a distance to the 1:10m polygons walks every vertex)
+    if shapely.dwithin(f, ends, inset).any():
+        da, db = (float(shapely.distance(shapely.Point(p), f)) for p in (a, b))
+        while d > 1.0 and d >= min(da, db):
+            d /= 2.0  # powers of two of the inset: a few cached buffers
+        if d >= min(da, db):  # an end point is on the border: nothing to keep out of
+            return None
     g = _grown(codes, d)
     inside = shapely.intersection(leg, g)
     pieces = [p for p in shapely.get_parts(shapely.line_merge(inside)) if p.length > 0]
@@ -196,7 +238,7 @@ def _detour_leg(a: FloatArray, b: FloatArray, codes: frozenset[str], inset: floa
         p, q = (cc[0], cc[-1]) if along(cc[0]) <= along(cc[-1]) else (cc[-1], cc[0])
         if not shapely.intersects(f, piece):
             continue  # passes within the inset but never enters: keep the straight leg
-        c, a_ = min(rings, key=lambda r: _project(*r, p)[1] + _project(*r, q)[1])
+        c, a_ = _nearest_ring(rings, _ring_boxes(codes, d), p, q)
         out.append(_ring_arc(c, a_, p, q))
     return np.concatenate(out) if out else np.zeros((0, 2))
 
@@ -313,6 +355,19 @@ def border_chain(which: str, inset: float = BORDER_INSETS_M[0]) -> BorderChain:
     from skyshield.model.library import library
 
     skim, side, start = _CHAINS[which]
+    line = _disk_geometry("routes_chain", (which, float(inset), QUAD_SEGS, SIMPLIFY),
+                          lambda: _chain_line(which, inset))
+    if start == "east":
+        origin = 0.0
+    else:
+        p = library().place(start)
+        origin = float(line.project(shapely.Point(THEATRE.to_xy(p.lat, p.lon))))
+    return BorderChain(line, origin, inset, skim)
+
+
+def _chain_line(which: str, inset: float) -> shapely.LineString:
+    """The line of `border_chain(which, inset)`, oriented from its origin end."""
+    skim, side, start = _CHAINS[which]
     b = gb.borders()
     side_g = b.frame_geometry(side)
     grown = shapely.buffer(forbidden_geometry(frozenset(skim)), inset, quad_segs=QUAD_SEGS)
@@ -324,16 +379,9 @@ def border_chain(which: str, inset: float = BORDER_INSETS_M[0]) -> BorderChain:
     line = max(parts, key=lambda g: g.length)
     line = shapely.simplify(line, SIMPLIFY * inset)  # within a quarter inset of the chain
     c = shapely.get_coordinates(line)
-    if start == "east":
-        if c[0, 0] > c[-1, 0]:
-            pass
-        else:
-            line = shapely.LineString(c[::-1])
-        origin = 0.0
-    else:
-        p = library().place(start)
-        origin = float(line.project(shapely.Point(THEATRE.to_xy(p.lat, p.lon))))
-    return BorderChain(line, origin, inset, skim)
+    if start == "east" and c[0, 0] <= c[-1, 0]:
+        line = shapely.LineString(c[::-1])
+    return line
 
 
 # --------------------------------------------------------------------- route options

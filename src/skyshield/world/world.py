@@ -92,6 +92,7 @@ class World:
         self.weapon_names = np.array(forces.table.name, dtype=object)
         self.site_names = np.array(self.sites.name, dtype=object)
         self.shots = Shots()
+        self._impacts, self._next_impact = None, np.inf  # t_impact seen, its minimum [s]
         n, m = len(self.fleet), len(self.th)
         self.exposure = Exposure.zeros(n)
         self.nato_monitor = AirspaceMonitor.for_countries(NATO, m)
@@ -171,7 +172,10 @@ class World:
     # ------------------------------------------------------------ weapons
     def resolve_shots(self, t: float) -> None:
         """Weapons whose fly-out ended: draw kills, destroy threats."""
-        if not len(self.shots) or self.shots.t_impact.min() > t:
+        ti = self.shots.t_impact
+        if ti is not self._impacts:  # the weapons in flight changed (arrays are replaced)
+            self._impacts, self._next_impact = ti, (float(ti.min()) if len(ti) else np.inf)
+        if self._next_impact > t:
             return
         self.truth(t)
         due = self.shots.pop_due(t)
@@ -251,10 +255,14 @@ class World:
             self.nato_prox(th.pos[:, :2]) < NATO_MARGIN_M + self.max_speed * dt)
         moving = np.flatnonzero(watch | self.th_alive_prev)
         self.th_alive_prev = watch
-        lat, lon = self.th_lat.copy(), self.th_lon.copy()
-        lat[moving], lon[moving], _ = THEATRE.to_lla(th.pos[moving])
-        ev = self.nato_monitor.update(t - dt, t, self.th_lat, self.th_lon, lat, lon, watch)
-        self.th_lat, self.th_lon = lat, lon
+        if len(moving):
+            lat, lon = self.th_lat.copy(), self.th_lon.copy()
+            lat[moving], lon[moving], _ = THEATRE.to_lla(th.pos[moving])
+            ev = self.nato_monitor.update(t - dt, t, self.th_lat, self.th_lon, lat, lon, watch)
+            self.th_lat, self.th_lon = lat, lon
+        else:  # no threat near a NATO border, now or at the last call: nothing can cross
+            ev = self.nato_monitor.update(t - dt, t, self.th_lat, self.th_lon, self.th_lat,
+                                          self.th_lon, watch)
         if len(ev):
             n = ev.entries
             self.nato_entry_t[n.idx] = n.t
@@ -272,18 +280,17 @@ class World:
             for part, kind in ((ev.entries, K.UKR_ENTRY), (ev.exits, K.UKR_EXIT)):
                 self.events.add(part.t, kind, aircraft=part.idx, nation=fl.nation[part.idx],
                                 lat=part.lat, lon=part.lon)
+        # (lat, lon of the aircraft at t, as above: the projection is computed point by point)
         inside_ukr = self.ukr_monitor.inside & air
         if depth and inside_ukr.any():
             idx = np.flatnonzero(inside_ukr)
-            lat, lon, _ = THEATRE.to_lla(fl.pos[idx])
-            d = borders().distance_to_any(lat, lon, NATO)
+            d = borders().distance_to_any(lat[idx], lon[idx], NATO)
             ex.depth_max[idx] = np.maximum(ex.depth_max[idx], d)
             ex.depth_sum[idx] += d
             ex.depth_n[idx] += 1
         if depth and air.any():
             idx = np.flatnonzero(air)
-            lat, lon, _ = THEATRE.to_lla(fl.pos[idx])
-            d = borders().distance_to_any(lat, lon, ("BLR", "RUS"))
+            d = borders().distance_to_any(lat[idx], lon[idx], ("BLR", "RUS"))
             ex.closest_blr_rus[idx] = np.minimum(ex.closest_blr_rus[idx], d)
 
     def fratricide(self, t: float, dt: float) -> None:
