@@ -64,7 +64,7 @@ def test_two_nations_one_engagement(tmp_path: Path, artifacts: Path) -> None:
             assert ro.query_selector(f"#approve-{eid}") is None
             assert ro.query_selector(f"#deny-{eid}") is None
             pl.screenshot(path=str(artifacts / "live_pl_before.png"))
-            btn.click()
+            pl.locator(f"#approve-{eid}").click()  # re-found: the queue re-renders
             # the Romanian page shows the decision, still with no button for it
             ro.wait_for_selector(f"#eng-{eid}[data-state=approved]", timeout=30_000)
             assert "approved by pl" in ro.inner_text(f"#eng-{eid}")
