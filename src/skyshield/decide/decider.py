@@ -325,33 +325,20 @@ class Decider:
         return surv
 
     # ----------------------------------------------------------- engagements
-    def _out_of_bounds(self, tracks: Tracks, tracks_t: float, own: OwnForces,
-                       eng: np.ndarray, rows: np.ndarray, t: float,
-                       delay: np.ndarray) -> np.ndarray:
-        """Which engagements `eng` (their tracks at `rows`) to break off: those whose
-        intercept point, from where the aircraft is now and after `delay` (a scramble),
-        lies outside its nation's permitted area (the aim of `engage.plan`, recomputed).
-        The target would be out of bounds when in range (no release, rules 3-6), and the
-        chase would carry the aircraft deeper into Ukraine, or nearer Belarus and Russia,
-        than its rules allow. Airborne, it goes back to its station (or home); still on the
-        ground, it stands down. The track may be taken again if it comes back."""
-        if not len(eng):
-            return np.zeros(0, bool)
-        x = tracks.x[rows].copy()
-        x[:, :3] += x[:, 3:] * (t - tracks_t)
-        w, p = self.book.weapon[eng], own.pos[eng]
-        p_t = x[:, :2] + x[:, 3:5] * delay[:, None]  # the target moves on meanwhile
-        reach = RANGE_MARGIN * self.table.reach(w, aspect_cos(p_t, x[:, 3:5], p[:, :2]))
-        tau = time_to_range(p_t - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
-        tau = np.where(np.isfinite(tau), tau, 0.0) + delay
-        goal = lead_point(x[:, :3], x[:, 3:6], tau)
+    def _permitted(self, nation: np.ndarray, goal: np.ndarray) -> np.ndarray:
+        """Whether each intercept point `goal` (theatre frame) lies in its `nation`'s
+        permitted area. A chase whose point has left it is broken off: the target would be
+        out of bounds when in range (no release, rules 3-6), and the chase would carry the
+        aircraft deeper into Ukraine, or nearer Belarus and Russia, than its rules allow.
+        Airborne, it goes back to its station (or home); still on the ground, it stands
+        down. The track may be taken again if it comes back."""
         glat, glon, _ = THEATRE.to_lla(goal)
-        inside = np.ones(len(eng), bool)
-        for nation, nr in self.rules.items():
-            m = own.nation[eng] == nation
+        inside = np.ones(len(goal), bool)
+        for n, nr in self.rules.items():
+            m = nation == n
             if m.any():
                 inside[m] = nr.permitted.contains(glat[m], glon[m])
-        return ~inside
+        return inside
 
     def _engagements(self, tracks: Tracks, tracks_t: float, own: OwnForces,
                      state: np.ndarray, t: float, full: bool
@@ -374,28 +361,34 @@ class Decider:
         lost = eng[~found]  # the track ended (destroyed or dropped): back to the station
         self._end(lost, "track_lost")
         eng, rows = eng[found], order[pos[found]]
+        chasing = (state[eng] == INTERCEPT) | (state[eng] == SCRAMBLE)
+        eng, rows = eng[chasing], rows[chasing]
         flying = state[eng] == INTERCEPT
-        taking_off = state[eng] == SCRAMBLE
-        delay = np.where(taking_off, own.alert_delay_s[eng], 0.0)
-        off = self._out_of_bounds(tracks, tracks_t, own, eng, rows, t, delay) & (
-            flying | taking_off)
-        if off.any():
-            self._end(eng[off], "out_of_area")
-            lost = np.concatenate([lost, eng[off]])
-        flying &= ~off
-        eng, rows = eng[flying], rows[flying]
-        if not len(eng):
-            return lost, Steer(), Fire(), Held()
         x = tracks.x[rows].copy()
         x[:, :3] += x[:, 3:] * (t - tracks_t)  # extrapolate the picture to now
         table = self.table
         w = book.weapon[eng]
         p = own.pos[eng]
-        envelope = table.reach(w, aspect_cos(x[:, :2], x[:, 3:5], p[:, :2]))
+        # the intercept from where each aircraft is, after its scramble delay if still on
+        # the ground (the target moves on meanwhile); airborne, the delay is 0 and this is
+        # the steering's own geometry (the lead point flown to), computed once for both
+        delay = np.where(flying, 0.0, own.alert_delay_s[eng])
+        p_t = x[:, :2] + x[:, 3:5] * delay[:, None]
+        envelope = table.reach(w, aspect_cos(p_t, x[:, 3:5], p[:, :2]))
         reach = RANGE_MARGIN * envelope
-        tau = time_to_range(x[:, :2] - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
-        tau = np.where(np.isfinite(tau), tau, 0.0)
-        steer = Steer(eng, lead_point(x[:, :3], x[:, 3:6], tau))
+        tau = time_to_range(p_t - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
+        tau = np.where(np.isfinite(tau), tau, 0.0) + delay
+        goal = lead_point(x[:, :3], x[:, 3:6], tau)
+        off = ~self._permitted(own.nation[eng], goal)
+        if off.any():
+            self._end(eng[off], "out_of_area")
+            lost = np.concatenate([lost, eng[off]])
+        keep = flying & ~off
+        eng, rows, x, w, p = eng[keep], rows[keep], x[keep], w[keep], p[keep]
+        envelope, tau, goal = envelope[keep], tau[keep], goal[keep]
+        if not len(eng):
+            return lost, Steer(), Fire(), Held()
+        steer = Steer(eng, goal)
         book.close[eng] = (tau < cfg.close_s) & (book.ready_t[eng] < t + cfg.close_s)
         ok = (book.state[eng] == APPROVED) & release_ok(
             p, own.nation[eng], x, tracks.cls[rows], w, self.rules, table,
