@@ -17,7 +17,8 @@ not flown again, so an interrupted comparison resumes where it stopped, and
 `--report-only` prints the table of what is there.
 
 Run: `PYTHONPATH=src python benchmarks/compare_assign.py [--seeds 30] [--jobs 1]
-[--out compare_assign.jsonl]`.
+[--out compare_assign.jsonl] [--config cost_price=2e-5 reserve=0.5]` (`--config` sets
+`DynamicConfig` constants of the local planner; each row records them).
 """
 
 from __future__ import annotations
@@ -34,12 +35,19 @@ from scipy import stats
 ASSIGNERS = ("greedy", "local")
 
 
-def one(job: tuple[str, float | None, int, str]) -> dict:
+def one(job: tuple[str, float | None, int, str, dict]) -> dict:
     """One run: its figures."""
     from skyshield.model.loader import load_scenario
     from skyshield.sim.run import run_scenario
 
-    name, minutes, seed, assign = job
+    name, minutes, seed, assign, overrides = job
+    if overrides:  # the planner's constants for this comparison (`--config`)
+        import functools
+
+        from skyshield.decide.assign import rolling
+        from skyshield.decide.assign.dynamic import DynamicConfig
+
+        rolling.DynamicConfig = functools.partial(DynamicConfig, **overrides)  # type: ignore
     sc = load_scenario(name)
     if minutes is not None:
         sc = sc.model_copy(update={"duration_min": minutes})
@@ -60,6 +68,7 @@ def one(job: tuple[str, float | None, int, str]) -> dict:
         "solve_ms_mean": float(r.metrics["assign"].get("solve_ms_mean", np.nan)),
         "solve_ms_max": float(r.metrics["assign"].get("solve_ms_max", np.nan)),
         "cpu_s": time.process_time() - t0,
+        "config": overrides if assign != "greedy" else {},
     }
 
 
@@ -144,7 +153,15 @@ def main() -> None:
     ap.add_argument("--report-only", action="store_true", help="print the table of --out")
     ap.add_argument("--assigners", nargs="+", default=list(ASSIGNERS), choices=ASSIGNERS,
                     help="fly only these (the table pairs what --out holds)")
+    ap.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="DynamicConfig constants for local, e.g. cost_price=2e-5 reserve=0.5 "
+                         "(use one --out per setting: the table pairs by seed)")
     a = ap.parse_args()
+    overrides = {}
+    for kv in a.config:
+        key, _, val = kv.partition("=")
+        overrides[key] = (val.lower() == "true") if val.lower() in ("true", "false") \
+            else float(val) if "." in val or "e" in val.lower() else int(val)
 
     def minutes(s: str) -> float | None:
         return a.mass_raid_min if s == "mass-raid" else None
@@ -153,7 +170,7 @@ def main() -> None:
             if a.out.exists() else [])
     done = {(r["scenario"], r["minutes"], r["seed"], r["assign"]) for r in runs}
     # seed by seed, greedy and local of one seed together: a partial run is still paired
-    jobs = [(s, minutes(s), seed, asg) for seed in range(1, a.seeds + 1)
+    jobs = [(s, minutes(s), seed, asg, overrides) for seed in range(1, a.seeds + 1)
             for s in a.scenarios for asg in a.assigners if (s, minutes(s), seed, asg) not in done]
     if not a.report_only and jobs:
         with ProcessPoolExecutor(a.jobs) as ex, a.out.open("a") as out:

@@ -17,14 +17,19 @@ def literature(seed: int, T: int, W: int, rounds: int = 1, **kw) -> StaticProble
 
 
 def rich(seed: int, T: int, W: int, rmax: int, cap: bool = False) -> StaticProblem:
-    """Forbidden pairs, uneven rounds, prices, (half of the time) a burden term; caps."""
+    """Forbidden pairs, uneven rounds, prices per weapon or (half of the time) per pair,
+    (half of the time) a burden term; caps."""
     rng = np.random.default_rng(seed)
-    return StaticProblem.build(
-        rng.uniform(25, 100, T), rng.uniform(0.3, 0.95, (W, T)), rng.integers(0, rmax + 1, W),
-        allowed=rng.random((W, T)) < 0.7, cost=rng.choice([0.05, 0.5, 1.0], W) * 1e6,
-        cost_price=rng.choice([0.0, 1e-5]), group=rng.integers(0, 3, W),
-        burden=float(rng.choice([0.0, 2.0])), cap=rng.integers(0, 3, T) if cap else None,
-    )
+    value, pk = rng.uniform(25, 100, T), rng.uniform(0.3, 0.95, (W, T))
+    rounds, allowed = rng.integers(0, rmax + 1, W), rng.random((W, T)) < 0.7
+    cost = rng.choice([0.05, 0.5, 1.0], W) * 1e6
+    price, group = rng.choice([0.0, 1e-5]), rng.integers(0, 3, W)
+    burden, caps = float(rng.choice([0.0, 2.0])), rng.integers(0, 3, T) if cap else None
+    pair = np.random.default_rng(seed + 10_000)  # drawn apart: the instances above stay
+    if pair.random() < 0.5:  # a price per (weapon, target): the dynamic problem's discount
+        cost = cost[:, None] * pair.uniform(0.2, 1.0, (W, T))
+    return StaticProblem.build(value, pk, rounds, allowed=allowed, cost=cost,
+                               cost_price=price, group=group, burden=burden, cap=caps)
 
 
 def brute_force(p: StaticProblem) -> float:
@@ -45,7 +50,7 @@ def brute_force(p: StaticProblem) -> float:
                     opts.append(v)
         o = np.array(opts)  # (K,T)
         acc_log = (acc_log[:, None, :] + (o * logq[i])[None]).reshape(-1, T)
-        acc_cost = (acc_cost[:, None] + (o.sum(1) * p.cost[i] * p.cost_price)[None]).ravel()
+        acc_cost = (acc_cost[:, None] + ((o @ p.cost[i]) * p.cost_price)[None]).ravel()
         add = np.zeros((len(o), G))
         add[:, p.group[i]] = o.sum(1)
         acc_shots = (acc_shots[:, None, :] + add[None]).reshape(-1, G)

@@ -110,6 +110,31 @@ def test_the_discounted_pk_sends_the_sooner_of_two_equal_shooters():
     assert commit(flat, GreedyAssigner().solve(flat.static).x).shooter.tolist() == [0]
 
 
+def test_a_shot_that_pays_is_planned_however_far_ahead_its_release():
+    # one aircraft, one missile, a cruise missile worth 1.5 x the round's price / Pk: the
+    # shot pays (Pk x value > price). The engagement ends in a shot with chance
+    # exp(-release / time_scale_s) = e^-2 here, and a round not fired is not spent: the
+    # price is discounted as the Pk is, so the answer does not depend on that chance
+    rounds = np.array([1, 0])
+    probe = stage(CRUISE, 250.0, 1.0, rounds, DynamicConfig())
+    t = float(probe.time[0, 0])
+    assert np.isfinite(t) and t > 0
+    tab = table(True)
+    base = DynamicConfig(time_scale_s=t / 2.0)
+    price = base.cost_price * tab.cost[MISSILE] + reserve_value(tab, base.reserve)[MISSILE]
+    value = 1.5 * price / tab.pk[MISSILE, CRUISE]
+    dp = stage(CRUISE, 250.0, value, rounds, base)
+    assert dp.static.pk[0, 0] == pytest.approx(tab.pk[MISSILE, CRUISE] * np.exp(-2.0))
+    assert dp.static.cost[0, 0] == pytest.approx(price * np.exp(-2.0))
+    flat = stage(CRUISE, 250.0, value, rounds, DynamicConfig(time_scale_s=t / 2.0,
+                                                            discount_price=False))
+    assert flat.static.cost[0, 0] == pytest.approx(price)
+    for solver in (ExactAssigner(), LocalSearchAssigner(seed=0), GreedyAssigner()):
+        assert len(commit(dp, solver.solve(dp.static).x)) == 1
+        # the undiscounted price outweighs the discounted gain (e^-2 x 1.5 < 1): no shot
+        assert len(commit(flat, solver.solve(flat.static).x)) == 0
+
+
 def test_one_round_per_track_with_shoot_look_shoot_and_two_without():
     from skyshield.decide.assign.rolling import RollingPlanner
 

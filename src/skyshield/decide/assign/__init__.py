@@ -56,8 +56,8 @@ def solve_static(
     """Solve a static weapon-target assignment problem given as plain arrays.
 
     `value (T,)`, `pk (W,T)` single-round kill probabilities, `rounds (W,)`; optional
-    `allowed (W,T)`, `cost (W,)` per round with `cost_price`, `group (W,)` with `burden`,
-    `cap (T,)` the most rounds a target may receive.
+    `allowed (W,T)`, `cost (W,)` or `(W,T)` per round with `cost_price`, `group (W,)`
+    with `burden`, `cap (T,)` the most rounds a target may receive.
     Returns `x (W,T)`, `objective` (F of `static.py`: expected surviving value plus the
     priced terms, minimised), `bound` (proven lower bound, NaN for greedy and local),
     `optimal` and `seconds` (CPU).

@@ -57,11 +57,18 @@ class DynamicConfig:
     # still ends in a shot (fitted to the engine's matching: 96 % at 4-8 min, 41 % beyond
     # 30 min), so the sooner shooter is preferred and long intercepts count less
     time_scale_s: float = 2400.0  # [s]
+    # the price discounted by the same chance: an engagement that does not end in a shot
+    # spends no round, so whether a shot pays (Pk x value > price) does not depend on how
+    # far ahead it is, only which shooter is preferred does (docs/assign.md)
+    discount_price: bool = True
     burden: float = 0.0  # weight of sum over nations of (shots)^2 [value units]
     # rounds one track may receive in one plan: 1 with shoot-look-shoot (a second shooter
     # waits for the first one's outcome); the rolling planner gives 2 without it
     max_rounds_per_track: int = 1  # [rounds]
     path_samples: int = PATH_SAMPLES
+    # the value a track is planned for: the assessment's (class value x place, NATO entry
+    # and urgency factors) or the class value alone (what the engine's matching ranks by)
+    assessed_value: bool = True
     # the predicted arrival at the likeliest place ahead as a hard deadline: off, since the
     # heading-cone place of a waypoint-routed cruise missile is often one it turns away
     # from (western-night seed 2: with it, 1 Kh-101 killed instead of 3); NATO entry is kept
@@ -194,14 +201,18 @@ def build(
     feasible = np.isfinite(time)
     rows_s, rows_w = np.nonzero(feasible.any(axis=2))
     pk = pk_tw.T[rows_w]  # (I,T)
+    price = cfg.cost_price * table.cost + reserve_value(table, cfg.reserve)  # (W,) [value]
+    cost = np.broadcast_to(price[rows_w][:, None], pk.shape)  # (I,T) [value]
     if cfg.time_scale_s > 0:  # the chance the engagement still happens
         rel_t = time[rows_s, rows_w]
-        pk = pk * np.exp(-np.where(np.isfinite(rel_t), rel_t, 0.0) / cfg.time_scale_s)
-    price = cfg.cost_price * table.cost + reserve_value(table, cfg.reserve)  # (W,) [value]
+        happens = np.exp(-np.where(np.isfinite(rel_t), rel_t, 0.0) / cfg.time_scale_s)
+        pk = pk * happens
+        if cfg.discount_price:  # a round is spent only if the shot happens
+            cost = cost * happens
     static = StaticProblem.build(
         value, np.where(feasible[rows_s, rows_w], pk, 0.0),
         sh.rounds[rows_s, rows_w],
-        allowed=feasible[rows_s, rows_w], cost=price[rows_w],
+        allowed=feasible[rows_s, rows_w], cost=cost,
         cost_price=1.0, group=sh.nation[rows_s], burden=cfg.burden,
         cap=np.full(T, cfg.max_rounds_per_track),
     )

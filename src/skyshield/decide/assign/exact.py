@@ -71,7 +71,7 @@ class ExactAssigner(MatchingBySolver, StaticSolver):
         nv = n + 2 * T + G
         L = csr_array((logq, (pj, np.arange(n))), shape=(T, n))  # y_j = L[j] . x
         ymin = np.minimum(L @ p.rounds[pi].astype(float), 0.0)
-        c = np.concatenate([p.cost_price * p.cost[pi], np.ones(T), np.zeros(T), np.ones(G)])
+        c = np.concatenate([p.cost_price * p.cost[pi, pj], np.ones(T), np.zeros(T), np.ones(G)])
         integrality = np.concatenate([np.ones(n), np.zeros(2 * T + G)])
         lb = np.concatenate([np.zeros(n + T), ymin, np.zeros(G)])
         ub = np.concatenate([p.rounds[pi].astype(float), np.full(T, np.inf), np.zeros(T),

@@ -24,10 +24,10 @@ def mmr(problem: StaticProblem, x0: np.ndarray | None = None) -> np.ndarray:
     surv = np.prod(q**x, axis=0)
     left = problem.rounds - x.sum(axis=1)
     shots = np.bincount(problem.group, weights=x.sum(axis=1), minlength=problem.n_groups)
-    price = problem.cost_price * problem.cost  # (W,)
+    price = problem.cost_price * problem.cost  # (W,T)
     usable = problem.usable
     vs = problem.value * surv
-    gain = np.where(usable, vs[None, :] * (1.0 - q), -np.inf) - price[:, None]
+    gain = np.where(usable, vs[None, :] * (1.0 - q), -np.inf) - price
     if problem.burden:
         gain -= problem.burden * (2.0 * shots[problem.group] + 1.0)[:, None]
     gain[left <= 0] = -np.inf
@@ -43,7 +43,7 @@ def mmr(problem: StaticProblem, x0: np.ndarray | None = None) -> np.ndarray:
         room[j] -= 1
         surv[j] *= q[i, j]
         col = np.where(usable[:, j], problem.value[j] * surv[j] * (1.0 - q[:, j]), -np.inf)
-        col -= price
+        col -= price[:, j]
         if problem.burden:
             g = problem.group[i]
             shots[g] += 1

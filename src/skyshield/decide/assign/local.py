@@ -6,14 +6,14 @@ The neighbourhood is that of Ahuja, Kumar, Jha and Orlin (2007, Operations Resea
 with x > 0), an empty slot per target (gain a round, lose none), a spare node per weapon
 with rounds left, and one null node. An arc s -> u means "the weapon of s fires at the
 target of u instead of u's weapon"; its cost is the exact change of F at u's target (plus
-the change of the priced spend). A cycle whose nodes have distinct targets is a valid
-exchange whose cost is the sum of its arcs: 2-cycles are the swaps and the moves (through
-an empty slot, a spare or the null node: add, drop, move, replace), longer ones the cyclic
-and path multi-exchanges. Negative cycles are found by a label-correcting search that keeps
-paths with negative cost only (every negative cycle has a rotation whose partial sums are
-all negative). Between local optima, a ruin-and-recreate kick (drop a few random rounds,
-refill by MMR) restarts the descent; the best answer found is kept, so the search is
-anytime within `time_limit_s` (CPU seconds).
+the change of the priced spend, per (weapon, target) pair). A cycle whose nodes have
+distinct targets is a valid exchange whose cost is the sum of its arcs: 2-cycles are the
+swaps and the moves (through an empty slot, a spare or the null node: add, drop, move,
+replace), longer ones the cyclic and path multi-exchanges. Negative cycles are found by
+a label-correcting search that keeps paths with negative cost only (every negative cycle
+has a rotation whose partial sums are all negative). Between local optima, a
+ruin-and-recreate kick (drop a few random rounds, refill by MMR) restarts the descent;
+the best answer found is kept, so the search is anytime within `time_limit_s` (CPU seconds).
 """
 
 from __future__ import annotations
@@ -82,9 +82,11 @@ def _graph(p: StaticProblem, x: np.ndarray, surv: np.ndarray, lqx: np.ndarray, u
     cost -= own[None, :]
     np.expm1(cost, out=cost)
     cost *= vs[nt][None, :]
-    if p.cost_price:
-        spend = px[nw] * nm
-        cost += np.where(real, 1.0, 0.0)[None, :] * np.subtract.outer(spend, spend)
+    if p.cost_price:  # s's block now fires at u's target, u's block no longer does
+        spend = px.ravel().take(idx) * nm[:, None]
+        spend -= (px[nw, nt] * nm)[None, :]
+        spend[:, ~real] = 0.0  # a block moved to no target is not fired: no spend
+        cost += spend
     if p.burden:
         # group shot counts change only on the arc into a node without a target: the
         # weapon of u fires m_u more rounds and the weapon of s m_s fewer (exact delta)
@@ -243,7 +245,8 @@ def descend(p: StaticProblem, x: np.ndarray, max_cycle: int, deadline: float,
     lqx[:W, :T] = np.log(q)
     ux = np.ones((W + 1, T + 1), bool)
     ux[:W, :T] = p.usable
-    px = np.append(p.cost_price * p.cost, 0.0)
+    px = np.zeros((W + 1, T + 1))  # priced spend of one round, 0 for "none"
+    px[:W, :T] = p.cost_price * p.cost
     scale = max(float(p.value.max(initial=0.0)), 1e-12)
     steps = 0
     f = p.objective(x)

@@ -114,7 +114,8 @@ class RollingPlanner(Assigner):
         deadline = np.minimum(nato, impact)
         if self.config.horizon_deadline:
             deadline = np.minimum(deadline, horizon_s)
-        value = a.value if survival is None else a.value * survival[keep]
+        value = a.value if self.config.assessed_value else threat_value(cls[keep])
+        value = value if survival is None else value * survival[keep]
         c = self.plan_cycle(x[keep], cls[keep], tracks.number[sub], value, deadline,
                             allowed[keep], shooters, rules, table, keep_out,
                             report_value=threat_value(cls[keep]))

@@ -7,7 +7,7 @@ rounds; firing `x[i, j]` of them at target `j` leaves the target alive with prob
 by every solver, is
 
     F(x) =  sum_j value_j * prod_i (1 - pk_ij) ** x_ij          expected surviving value
-          + cost_price * sum_ij cost_i * x_ij                   priced weapon spend
+          + cost_price * sum_ij cost_ij * x_ij                  priced weapon spend
           + burden * sum_g (sum_{i in group g} sum_j x_ij) ** 2   burden sharing
 
 subject to `sum_j x_ij <= rounds_i`, `x_ij >= 0` integer, `x_ij = 0` where `allowed` is
@@ -41,16 +41,17 @@ class StaticProblem:
 
     `value (T,)` target values; `pk (W,T)` single-round kill probabilities; `rounds (W,)`
     rounds per weapon; `allowed (W,T)` permitted pairs (default all; a pair with pk 0 is
-    never worth a round anyway); `cost (W,)` price of one round [USD or any unit];
-    `cost_price` value units per cost unit; `group (W,)` labels (nations) for the burden
-    term, weighted by `burden`; `cap (T,)` the most rounds each target may receive.
+    never worth a round anyway); `cost (W,)` price of one round of each weapon [USD or
+    any unit], or `(W,T)` per pair (held as (W,T)); `cost_price` value units per cost
+    unit; `group (W,)` labels (nations) for the burden term, weighted by `burden`;
+    `cap (T,)` the most rounds each target may receive.
     """
 
     value: np.ndarray
     pk: np.ndarray
     rounds: np.ndarray
     allowed: np.ndarray
-    cost: np.ndarray
+    cost: np.ndarray  # (W,T)
     cost_price: float = 0.0
     group: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     burden: float = 0.0
@@ -90,8 +91,10 @@ class StaticProblem:
         if a.shape != (W, T):
             raise ProblemError(f"allowed must be (W, T) = {(W, T)}, got shape {a.shape}")
         c = np.zeros(W) if cost is None else np.asarray(cost, float)
-        if c.shape != (W,) or not np.all(np.isfinite(c)) or np.any(c < 0):
-            raise ProblemError(f"cost must be (W,) = ({W},), finite and non-negative")
+        if c.shape not in ((W,), (W, T)) or not np.all(np.isfinite(c)) or np.any(c < 0):
+            raise ProblemError(f"cost must be (W,) = ({W},) or (W, T) = {(W, T)}, finite and "
+                               f"non-negative, got shape {c.shape}")
+        c = np.array(np.broadcast_to(c[:, None] if c.ndim == 1 else c, (W, T)))
         g = np.zeros(W, np.int64) if group is None else np.asarray(group)
         if g.shape != (W,):
             raise ProblemError(f"group must be (W,) = ({W},), got shape {g.shape}")
@@ -146,7 +149,7 @@ class StaticProblem:
         surv = np.prod(self.q ** x, axis=0)
         f = float(self.value @ surv)
         if self.cost_price:
-            f += self.cost_price * float(self.cost @ x.sum(axis=1))
+            f += self.cost_price * float((self.cost * x).sum())
         if self.burden:
             shots = np.bincount(self.group, weights=x.sum(axis=1), minlength=self.n_groups)
             f += self.burden * float((shots**2).sum())
