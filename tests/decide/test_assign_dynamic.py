@@ -28,6 +28,8 @@ def shooters(p: np.ndarray, rounds=None, delay: float = 0.0) -> Shooters:
 
 
 def problem(approval="automatic", deadline=np.inf, gun=True, speed=50.0, **cfg):
+    """One track head-on at one aircraft; a row per weapon type unless `cfg` says."""
+    cfg.setdefault("one_per_aircraft", False)
     p, x, v = head_on(speed)
     sh = shooters(p)
     tr = np.c_[x, v]
@@ -38,20 +40,20 @@ def problem(approval="automatic", deadline=np.inf, gun=True, speed=50.0, **cfg):
 def test_head_on_release_time_is_the_closed_form_for_each_weapon():
     dp, p, x, v = problem()
     d0 = np.linalg.norm(p - x)
-    for row, w in enumerate(dp.weapon):
+    for row, w in enumerate(dp.weapon[:, 0]):
         reach = RANGE_MARGIN * table(True).rmax_head[w]
         tau = (d0 - reach) / (DASH + 50.0)
         assert dp.time[row, 0] == pytest.approx(tau, rel=1e-6)
         assert np.allclose(dp.aim[row, 0], x[0] + v[0] * tau, atol=1.0)
-    assert sorted(dp.weapon.tolist()) == [0, 1]  # missile and gun both feasible
+    assert sorted(dp.weapon[:, 0].tolist()) == [0, 1]  # missile and gun both feasible
 
 
 def test_a_release_after_the_deadline_is_infeasible():
     dp, *_ = problem()
-    t_gun = dp.time[dp.weapon == 1, 0][0]
-    t_missile = dp.time[dp.weapon == 0, 0][0]
+    t_gun = dp.time[dp.weapon[:, 0] == 1, 0][0]
+    t_missile = dp.time[dp.weapon[:, 0] == 0, 0][0]
     cut, *_ = problem(deadline=(t_gun + t_missile) / 2)  # the missile is earlier
-    assert cut.weapon.tolist() == [0]
+    assert cut.weapon[:, 0].tolist() == [0]
     none, *_ = problem(deadline=t_missile / 2)
     assert none.static.shape[0] == 0 and none.n_feasible == 0
 
@@ -114,3 +116,27 @@ def test_shoot_look_shoot_holds_a_second_shooter_until_the_outcome(sls):
     again = d.step(tracks_at(x + v * 5, v, t=5.0),
                    own(p2, state=np.array([S.INTERCEPT, S.PATROL]), t=5.0), 5.0)
     assert again.engage.aircraft.tolist() == ([] if sls else [1])
+
+
+@pytest.mark.parametrize("solver", [GreedyAssigner(), LocalSearchAssigner(seed=0)])
+def test_one_row_per_aircraft_sends_each_aircraft_at_its_own_drone(solver):
+    # two drones head-on, two aircraft in file: the front one reaches both first. With a
+    # row per weapon type, its gun (2 rounds) takes both tracks, commit flies one of them
+    # and the aircraft behind idles; a row per aircraft flies min(aircraft, tracks)
+    p, x, v = head_on(50.0)
+    back = p + 20_000.0 * (p - x) / np.linalg.norm(p - x)
+    side = np.cross(v[0], p[0]) / np.linalg.norm(np.cross(v[0], p[0]))
+    xs, vs = np.vstack([x, x + 5_000.0 * side]), np.vstack([v, v])
+    sh = shooters(np.vstack([p, back]))
+
+    def flown(one: bool):
+        dp = build(np.c_[xs, vs], np.array([3.0, 3.0]), np.full(2, np.inf),
+                   np.ones((2, 2), bool), np.array([0, 0]), sh, rules_for("automatic"),
+                   table(True), DynamicConfig(one_per_aircraft=one))
+        return commit(dp, solver.solve(dp.static).x)
+
+    c = flown(True)
+    assert sorted(c.shooter.tolist()) == [0, 1] and sorted(c.track.tolist()) == [0, 1]
+    assert c.weapon.tolist() == [1, 1]  # the gun, as the price says, on both
+    old = flown(False)
+    assert len(old) == 1 and old.shooter.tolist() == [0]

@@ -21,7 +21,8 @@ from skyshield.decide.assign import ExactAssigner, GreedyAssigner, LocalSearchAs
 from skyshield.decide.assign.dynamic import DynamicConfig, build, commit, reserve_value
 
 MISSILE, GUN = 0, 1
-OLD = DynamicConfig(cost_price=1.5e-6, reserve=0.0, time_scale_s=0.0, max_rounds_per_track=2)
+OLD = DynamicConfig(cost_price=1.5e-6, reserve=0.0, time_scale_s=0.0, max_rounds_per_track=2,
+                    discount_price=False, one_per_aircraft=False)
 
 
 def test_the_reserve_is_a_share_of_the_best_class_value_of_a_missile_round_and_none_for_a_gun():
@@ -100,7 +101,7 @@ def test_the_discounted_pk_sends_the_sooner_of_two_equal_shooters():
                np.array([DRONE]), sh, rules_for("automatic"), table(True), cfg)
     t = dp.time[:, 0]
     assert np.all(np.isfinite(t)) and t[0] > t[1] + 30.0
-    pk = table(True).pk[dp.weapon, DRONE] * np.exp(-t / cfg.time_scale_s)
+    pk = table(True).pk[dp.weapon[:, 0], DRONE] * np.exp(-t / cfg.time_scale_s)
     assert dp.static.pk[:, 0] == pytest.approx(pk, rel=1e-12)
     for solver in (ExactAssigner(), LocalSearchAssigner(seed=0), GreedyAssigner()):
         c = commit(dp, solver.solve(dp.static).x)

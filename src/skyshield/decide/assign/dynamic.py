@@ -11,12 +11,15 @@ reserve, when the aim point lies in a keep-out circle, or when the aim point or 
 aircraft's straight path to it leaves its nation's permitted area: all applied *before*
 solving, so the solver's answer stays optimal for the problem it is given.
 
-The static problem handed to a `StaticSolver` has one "weapon" per (aircraft, weapon type)
-with rounds, Pk per weapon × threat class (the reference library) discounted by
-exp(-release / `time_scale_s`) (the chance the engagement still ends in a shot), the
-threat value of the assessment, a price per round in value units (`cost_price` × the
-weapon's cost plus the missile's opportunity cost `reserve_value`), the aircraft's nation
-as the burden-sharing group and `max_rounds_per_track` as the per-target cap. The
+The static problem handed to a `StaticSolver` has one "weapon" row per aircraft with one
+round (`one_per_aircraft`, the default: an aircraft flies one engagement at a time; on
+each track the row carries the aircraft's weapon type of most net gain) or one per
+(aircraft, weapon type) with its rounds. Pk per weapon × threat class (the reference
+library) is discounted by exp(-release / `time_scale_s`) (the chance the engagement still
+ends in a shot), the threat value is the assessment's, the price per round in value units
+is `cost_price` × the weapon's cost plus the missile's opportunity cost `reserve_value`
+(discounted as the Pk is: a shot not made spends nothing), the aircraft's nation is the
+burden-sharing group and `max_rounds_per_track` the per-target cap. The
 constants and their calibration: `DynamicConfig` and docs/assign.md. `commit` turns the
 answer into this cycle's engagements: each aircraft takes, of the tracks the plan gives it,
 the one it reaches first (the rest is the plan, re-solved next cycle: a rolling plan).
@@ -66,6 +69,12 @@ class DynamicConfig:
     # waits for the first one's outcome); the rolling planner gives 2 without it
     max_rounds_per_track: int = 1  # [rounds]
     path_samples: int = PATH_SAMPLES
+    # one row per aircraft with one round, its weapon the one of most net gain
+    # (value x Pk - price) on each track: an aircraft flies one engagement at a time, so a
+    # plan that gives one aircraft several tracks at once (a row per weapon type with all
+    # its rounds) leaves its neighbours idle and is not flown (docs/assign.md); rounds
+    # left for later are priced by `reserve`. False: a row per (aircraft, weapon type)
+    one_per_aircraft: bool = True
     # the value a track is planned for: the assessment's (class value x place, NATO entry
     # and urgency factors) or the class value alone (what the engine's matching ranks by)
     assessed_value: bool = True
@@ -90,7 +99,7 @@ class DynamicProblem:
 
     static: StaticProblem
     shooter: np.ndarray  # (I,) shooter index (into `Shooters`) of each static weapon row
-    weapon: np.ndarray  # (I,) weapon index (into the weapon table) of each row
+    weapon: np.ndarray  # (I,T) weapon index (into the weapon table) of each row and track
     time: np.ndarray  # (I,T) release time from now [s] (inf infeasible)
     aim: np.ndarray  # (I,T,3) aim point [m]
     n_triples: int  # permitted (aircraft, weapon, track) triples considered
@@ -198,26 +207,40 @@ def build(
             idx = idx[inside]
         time[si[good], w, tj[good]] = rel[good]
         aim[si[good], w, tj[good]] = p_rel[good]
-    feasible = np.isfinite(time)
-    rows_s, rows_w = np.nonzero(feasible.any(axis=2))
-    pk = pk_tw.T[rows_w]  # (I,T)
+    feasible = np.isfinite(time)  # (S,W,T)
     price = cfg.cost_price * table.cost + reserve_value(table, cfg.reserve)  # (W,) [value]
-    cost = np.broadcast_to(price[rows_w][:, None], pk.shape)  # (I,T) [value]
+    pk = np.where(feasible, pk_tw.T[None], 0.0)  # (S,W,T)
+    cost = np.broadcast_to(price[None, :, None], time.shape)  # (S,W,T) [value]
     if cfg.time_scale_s > 0:  # the chance the engagement still happens
-        rel_t = time[rows_s, rows_w]
-        happens = np.exp(-np.where(np.isfinite(rel_t), rel_t, 0.0) / cfg.time_scale_s)
+        happens = np.exp(-np.where(feasible, time, 0.0) / cfg.time_scale_s)
         pk = pk * happens
         if cfg.discount_price:  # a round is spent only if the shot happens
             cost = cost * happens
+    if cfg.one_per_aircraft:  # a row per aircraft, its best weapon on each track
+        rows_s = np.flatnonzero(feasible.any(axis=(1, 2)))
+        gain = np.where(feasible, value[None, None, :] * pk - cost, -np.inf)[rows_s]
+        w_it = gain.argmax(axis=1)  # (I,T)
+
+        def pick(a: np.ndarray) -> np.ndarray:
+            """a (S,W,T,...) at each row's chosen weapon: (I,T,...)."""
+            idx = w_it.reshape(w_it.shape[:1] + (1,) + w_it.shape[1:] + (1,) * (a.ndim - 3))
+            return np.take_along_axis(a[rows_s], idx, axis=1)[:, 0]
+
+        ok, pk_it, cost_it = pick(feasible), pick(pk), pick(cost)
+        time_it, aim_it, weapon = pick(time), pick(aim), w_it
+        rounds = np.ones(len(rows_s), np.int64)
+    else:  # a row per (aircraft, weapon type) with its rounds
+        rows_s, rows_w = np.nonzero(feasible.any(axis=2))
+        ok, pk_it, cost_it = (a[rows_s, rows_w] for a in (feasible, pk, cost))
+        time_it, aim_it = time[rows_s, rows_w], aim[rows_s, rows_w]
+        weapon = np.repeat(rows_w[:, None], T, axis=1)
+        rounds = sh.rounds[rows_s, rows_w]
     static = StaticProblem.build(
-        value, np.where(feasible[rows_s, rows_w], pk, 0.0),
-        sh.rounds[rows_s, rows_w],
-        allowed=feasible[rows_s, rows_w], cost=cost,
-        cost_price=1.0, group=sh.nation[rows_s], burden=cfg.burden,
-        cap=np.full(T, cfg.max_rounds_per_track),
+        value, pk_it, rounds, allowed=ok, cost=cost_it, cost_price=1.0,
+        group=sh.nation[rows_s], burden=cfg.burden, cap=np.full(T, cfg.max_rounds_per_track),
     )
-    return DynamicProblem(static, rows_s, rows_w, time[rows_s, rows_w], aim[rows_s, rows_w],
-                          triples, int(feasible.sum()))
+    return DynamicProblem(static, rows_s, weapon, time_it, aim_it, triples,
+                          int(feasible.sum()))
 
 
 def commit(problem: DynamicProblem, x: np.ndarray, value: np.ndarray | None = None) -> Commit:
@@ -240,5 +263,5 @@ def commit(problem: DynamicProblem, x: np.ndarray, value: np.ndarray | None = No
     surv = np.ones(problem.static.shape[1])
     np.multiply.at(surv, j, 1.0 - problem.static.pk[i, j])
     planned = float((problem.static.value if value is None else value) @ (1.0 - surv))
-    return Commit(problem.shooter[i], j, problem.weapon[i], problem.time[i, j],
+    return Commit(problem.shooter[i], j, problem.weapon[i, j], problem.time[i, j],
                   problem.aim[i, j], planned)

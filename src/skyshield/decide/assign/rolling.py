@@ -146,7 +146,7 @@ class RollingPlanner(Assigner):
         c = commit(dp, x, report_value)
         i, j = np.nonzero(x)
         self._last = {(int(a), int(w), int(n)): int(k) for a, w, n, k in zip(
-            aircraft[i], dp.weapon[i], numbers[j], x[i, j], strict=True)}
+            aircraft[i], dp.weapon[i, j], numbers[j], x[i, j], strict=True)}
         st = self.stats
         st.state_s.append(t1 - t0)
         st.solve_s.append(t2 - t1)
@@ -164,13 +164,18 @@ class RollingPlanner(Assigner):
         p = dp.static
         W, T = p.shape
         col = {int(n): k for k, n in enumerate(numbers)}
-        row = {(int(a), int(w)): k for k, (a, w) in enumerate(zip(aircraft, dp.weapon,
-                                                                   strict=True))}
+        rows: dict[int, list[int]] = {}
+        for k, a in enumerate(aircraft.tolist()):
+            rows.setdefault(a, []).append(k)
         x = np.zeros((W, T), np.int64)
         for (a, w, n), k in self._last.items():  # the last plan's few entries
-            i, j = row.get((a, w)), col.get(n)
-            if i is not None and j is not None and p.allowed[i, j]:
-                x[i, j] = k
+            j = col.get(n)
+            if j is None:
+                continue
+            for i in rows.get(a, ()):  # the row of that aircraft that fires that weapon there
+                if dp.weapon[i, j] == w and p.allowed[i, j]:
+                    x[i, j] = k
+                    break
         over = x.sum(axis=1) > p.rounds
         x[over] = 0
         if p.cap is not None:
