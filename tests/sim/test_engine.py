@@ -16,7 +16,7 @@ def events_hash(result) -> str:
 
 
 def test_same_seed_same_event_log(western_night):
-    short = western_night.model_copy(update={"duration_min": 330})
+    short = western_night.model_copy(update={"duration_min": 240})
     a, b = run_scenario(short, seed=7), run_scenario(short, seed=7)
     assert len(a.events) > 100
     assert events_hash(a) == events_hash(b)

@@ -4,10 +4,10 @@ of the built-in scenarios is checked against every declared rule, on the real po
 The checks are made here independently of `decide.roe`: depth is measured as a geodesic
 distance to NATO territory (not by the buffered polygon the rules use), city discs by
 geodesic distance to the city centres, zones by the declared zone geometry, approvals from
-the event log. Eight seeds of `western-night` and six of `border-skim` (the first two of
-each with the tracked picture: false, late and merged tracks): fourteen full raids, each
-with its own draws of routes, launch times, detections and kills. (Fifty perfect-picture
-raids took half of the suite's CPU.)
+the event log. Three seeds of `western-night` and two of `border-skim` (the first of each
+with the tracked picture: false, late and merged tracks): five full raids, each with its
+own draws of routes, launch times, detections and kills. (Fifty perfect-picture raids took
+half of the suite's CPU; fourteen still took a third of it.)
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from skyshield.sim.run import run_scenario
 
 GEOD = Geod(ellps="WGS84")
 DEPTH_TOL_M = 500.0  # buffered depth polygon vs exact distance (buffer densified to ~0.1 km)
-CASES = [("western-night", s) for s in range(1, 9)] + [("border-skim", s) for s in range(1, 7)]
+CASES = [("western-night", s) for s in range(1, 4)] + [("border-skim", s) for s in range(1, 3)]
 
 
 def picture_of(seed: int) -> str:
-    """Seeds 1 and 2 fly the tracked picture, the others the perfect one (faster)."""
-    return "tracked" if seed <= 2 else "perfect"
+    """Seed 1 flies the tracked picture, the others the perfect one (faster)."""
+    return "tracked" if seed == 1 else "perfect"
 _SCENARIOS: dict[str, object] = {}
 
 

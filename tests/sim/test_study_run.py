@@ -169,14 +169,15 @@ def test_cli_killed_midway_then_resumed(plan, reference, tmp_path):
                             text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 240
-    while len(list(out.glob("runs/*/*.json"))) < 2 and time.monotonic() < deadline \
+    # interrupted as soon as the first run is saved: five runs (several seconds) still to go
+    while not any(out.glob("runs/*/*.json")) and time.monotonic() < deadline \
             and proc.poll() is None:
-        time.sleep(0.2)
+        time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     kept = {f: f.stat().st_mtime_ns for f in out.glob("runs/*/*.json")}
     assert proc.returncode == 130 and "--resume" in err, err
-    assert 2 <= len(kept) < RUNS * len(plan.options)
+    assert 1 <= len(kept) < RUNS * len(plan.options)
     with pytest.raises(StudyExistsError, match="--resume"):
         run_study(plan, runs=RUNS, workers=0, out=out)
     r = subprocess.run(cmd + ["--resume"], env=env, capture_output=True, text=True, timeout=300)
