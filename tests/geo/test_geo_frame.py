@@ -73,3 +73,25 @@ def test_frame_is_a_frozen_value() -> None:
     with pytest.raises(AttributeError):
         THEATRE.lat_0 = 1.0  # type: ignore[misc]
     assert TheatreFrame(THEATRE.lat_1, THEATRE.lat_2, 50.0, 27.5) == THEATRE
+
+
+def test_projection_short_cut_gives_the_public_transform_bits() -> None:
+    """`to_lla` / `to_xy` call PROJ's inner transform on copies (no per-call conversion):
+    the same bits as `Transformer.transform`, for strided views and any shape."""
+    import threading
+
+    from skyshield.geo.frame import _transformers
+
+    fwd, inv = _transformers(THEATRE.proj4, threading.get_ident())
+    rng = np.random.default_rng(3)
+    xyz = rng.uniform(-9e5, 9e5, (7, 40, 3))
+    lat, lon, alt = THEATRE.to_lla(xyz)
+    ref_lon, ref_lat = inv.transform(xyz[..., 0].ravel(), xyz[..., 1].ravel())
+    assert np.array_equal(lat.ravel(), ref_lat) and np.array_equal(lon.ravel(), ref_lon)
+    assert np.array_equal(alt, xyz[..., 2])
+    xy = THEATRE.to_xy(lat.T, lon.T)  # a transposed (non-contiguous) input
+    ref_x, ref_y = fwd.transform(lon.T.ravel(), lat.T.ravel())
+    assert np.array_equal(xy[..., 0].ravel(), ref_x) and np.array_equal(xy[..., 1].ravel(), ref_y)
+    assert xy.shape == (40, 7, 2)
+    one = THEATRE.to_lla(xyz[0, 0])  # a single point
+    assert one[0].shape == () and one[0] == ref_lat[0]

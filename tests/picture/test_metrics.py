@@ -104,3 +104,41 @@ def test_track_delay_counts_from_regular_detection_not_a_lucky_plot() -> None:
     assert m.confirm_delay[0] == 530.0 and m.track_delay[0] == 30.0
     assert m.regular_detection[0] == 500.0 and m.first_detection[0] == 0.0
     assert np.isinf(m.regular_detection[1]) and np.isnan(m.track_delay[1])
+
+
+def _clustered_scans(seed: int, scans: int, c: float) -> tuple[np.ndarray, ...]:
+    """Truth and estimate rows (t, xyz) over `scans` times: swarms of truths within a few c,
+    estimates near some of them (the dense clusters of a raid), others far from any."""
+    rng = np.random.default_rng(seed)
+    tt, tx, et, ex = [], [], [], []
+    for s in range(scans):
+        n, m = rng.integers(0, 40), rng.integers(0, 25)
+        centres = rng.uniform(-20 * c, 20 * c, (4, 3))
+        x = centres[rng.integers(0, 4, n)] + rng.normal(0, 0.8 * c, (n, 3))
+        y = np.concatenate([x[: m // 2] + rng.normal(0, 0.6 * c, (min(m // 2, n), 3)),
+                            rng.uniform(-25 * c, 25 * c, (m - min(m // 2, n), 3))])
+        tt.append(np.full(n, 10.0 * s)), tx.append(x)
+        et.append(np.full(len(y), 10.0 * s + 10.0 * (s % 7 == 3))), ex.append(y)
+    return (np.concatenate(tt), np.concatenate(tx), np.concatenate(et), np.concatenate(ex))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), p=st.sampled_from([1.0, 2.0, 3.0]))
+def test_batched_scans_equal_the_dense_assignment_per_scan(seed: int, p: float) -> None:
+    """`_scan_loop` (close pairs, components, small assignments) gives every scan exactly
+    what `gospa` (the dense capped matrix of the scan) gives: the same pairs and bits."""
+    from skyshield.picture.metrics import _scan_loop
+
+    c = 1000.0
+    truth_t, truth_xyz, track_t, track_xyz = _clustered_scans(seed, 12, c)
+    grid, scans, gt, ge = _scan_loop(truth_t, truth_xyz, track_t, track_xyz, c, p)
+    assert len(scans) == len(grid)
+    multi = 0
+    for s, a, b in zip(scans, gt, ge, strict=True):
+        ref = gospa(truth_xyz[a], track_xyz[b], c, p)
+        assert (s.distance, s.localisation, s.missed, s.false) == (
+            ref.distance, ref.localisation, ref.missed, ref.false)
+        assert np.array_equal(s.truth_index, ref.truth_index)
+        assert np.array_equal(s.estimate_index, ref.estimate_index)
+        multi += len(ref.truth_index) > 1
+    assert multi > 0  # scans with several pairs were compared

@@ -765,3 +765,72 @@ def keep_rows(t_update, t_init, hits, confirmed, pos_var, t, window, tent1, tent
             expired = (t - t_init[i]) > window
         out[i] = not (expired or old or pos_var[i] > max_var)
     return out
+
+
+@njit(**_JIT)
+def scan_pairs(a, a_off, b, b_off, c):  # noqa: ANN001, ANN201
+    """Per scan s, all pairs of rows a[a_off[s]:a_off[s+1]] and b[b_off[s]:b_off[s+1]]
+    closer than c: (a rows, b rows, distances), grouped by a row in ascending order.
+
+    a (N,d) and b (M,d), d >= 2, hold the scans one after the other. Within a scan the
+    rows of b are bucketed on a square grid of side c in x, y (sorted by cell); each row
+    of a tests the 3 x 3 cells around its own. The distance is that of
+    `scipy.spatial.distance.cdist` (the squares summed in axis order, then the root).
+    """
+    nd = a.shape[1]
+    cap = a.shape[0] + b.shape[0] + 16
+    oi = np.empty(cap, np.int64)
+    oj = np.empty(cap, np.int64)
+    od = np.empty(cap)
+    k = 0
+    for s in range(a_off.shape[0] - 1):
+        a0, a1, b0, b1 = a_off[s], a_off[s + 1], b_off[s], b_off[s + 1]
+        if a0 == a1 or b0 == b1:
+            continue
+        cx = np.floor(b[b0:b1, 0] / c).astype(np.int64)
+        cy = np.floor(b[b0:b1, 1] / c).astype(np.int64)
+        x0, x1, y0, y1 = cx.min(), cx.max(), cy.min(), cy.max()
+        w = y1 - y0 + 3  # a margin row each side: the keys of neighbouring cells stay apart
+        key = (cx - x0) * w + (cy - y0 + 1)
+        order = np.argsort(key)
+        skey = key[order]
+        order += b0
+        for i in range(a0, a1):
+            gx = math.floor(a[i, 0] / c) - x0
+            gy = math.floor(a[i, 1] / c) - y0 + 1
+            if gx < -1 or gx > x1 - x0 + 1 or gy < 0 or gy > w - 1:
+                continue  # no cell of b within c
+            for hx in range(max(gx - 1, 0), min(gx + 1, x1 - x0) + 1):
+                lo = np.searchsorted(skey, hx * w + max(gy - 1, 0))
+                hi = np.searchsorted(skey, hx * w + min(gy + 1, w - 1), side="right")
+                for q in range(lo, hi):
+                    j = order[q]
+                    acc = 0.0
+                    for e in range(nd):
+                        d = a[i, e] - b[j, e]
+                        acc += d * d
+                    dist = math.sqrt(acc)
+                    if dist < c:
+                        if k == cap:
+                            cap *= 2
+                            oi2 = np.empty(cap, np.int64)
+                            oj2 = np.empty(cap, np.int64)
+                            od2 = np.empty(cap)
+                            oi2[:k], oj2[:k], od2[:k] = oi[:k], oj[:k], od[:k]
+                            oi, oj, od = oi2, oj2, od2
+                        oi[k], oj[k], od[k] = i, j, dist
+                        k += 1
+    return oi[:k], oj[:k], od[:k]
+
+
+@njit(**_JIT)
+def row_distances(a, b, i, j):  # noqa: ANN001, ANN201
+    """Distances |a[i] - b[j]| per pair, as `scan_pairs` (and `cdist`) compute them."""
+    out = np.empty(i.shape[0])
+    for k in range(i.shape[0]):
+        acc = 0.0
+        for e in range(a.shape[1]):
+            d = a[i[k], e] - b[j[k], e]
+            acc += d * d
+        out[k] = math.sqrt(acc)
+    return out

@@ -133,10 +133,56 @@ def _scan_loop(
     c: float,
     p: float,
 ) -> tuple[np.ndarray, list[GospaScan], list[np.ndarray], list[np.ndarray]]:
-    """GOSPA for every scan time of truth or tracks; returns grid, scans, row groups."""
+    """GOSPA for every scan time of truth or tracks; returns grid, scans, row groups.
+
+    The same scans as `gospa` per time, solved together: a pair at distance >= c costs
+    what a miss and a false track cost, so only the pairs closer than c matter and every
+    connected component of them (over all scans at once) is an independent problem. The
+    components with one truth or one track take their closest pair (`gnn_components`,
+    the cost d^p against a miss of c^p); only the others go to `linear_sum_assignment`.
+    At a run's hundreds of truths per scan, mostly outside every track's reach, that is
+    a few small matrices instead of one dense (truths x tracks) one per scan.
+    """
+    from skyshield.picture.kernels import gnn_components, row_distances, scan_pairs
+
     grid = np.unique(np.concatenate([truth_t, track_t]))
     gt, ge = _groups(truth_t, grid), _groups(track_t, grid)
-    scans = [gospa(truth_xyz[a], track_xyz[b], c, p) for a, b in zip(gt, ge, strict=True)]
+    a_off = np.zeros(grid.size + 1, np.int64)
+    b_off = np.zeros(grid.size + 1, np.int64)
+    a_off[1:] = np.cumsum([g.size for g in gt])
+    b_off[1:] = np.cumsum([g.size for g in ge])
+    a = truth_xyz[np.concatenate(gt + [np.zeros(0, np.int64)])]
+    b = track_xyz[np.concatenate(ge + [np.zeros(0, np.int64)])]
+    a, b = np.ascontiguousarray(a, float), np.ascontiguousarray(b, float)
+    ti, tj, d = scan_pairs(a, a_off, b, b_off, float(c))
+    miss = float(c) ** p
+    big = 2.0 * miss + 1.0  # a pair not closer than c: never taken
+    take_i, take_j, C, c_off, nt, nb, ids, id_off = gnn_components(
+        ti, tj, d**p, a.shape[0], b.shape[0], miss, big)
+    out_i, out_j = [take_i], [take_j]
+    if nt.size:
+        from scipy.optimize import linear_sum_assignment
+    for q in range(nt.size):  # components of several truths and tracks: exact assignment
+        n_a, n_b = int(nt[q]), int(nb[q])
+        M = C[c_off[q] : c_off[q + 1]].reshape(n_a, n_b + n_a)
+        rows, cols = linear_sum_assignment(M)
+        hit = (cols < n_b) & (M[rows, cols] < big)
+        out_i.append(ids[id_off[q] : id_off[q] + n_a][rows[hit]])
+        out_j.append(ids[id_off[q] + n_a : id_off[q + 1]][cols[hit]])
+    pi, pj = np.concatenate(out_i), np.concatenate(out_j)
+    order = np.argsort(pi, kind="stable")  # by truth row: the order of each scan's rows
+    pi, pj = pi[order], pj[order]
+    pd = row_distances(a, b, pi, pj)  # the taken pairs' distances, as cdist's
+    lo = np.searchsorted(pi, a_off)  # the taken pairs of each scan
+    half = c**p / 2.0
+    scans = []
+    for s in range(grid.size):
+        k0, k1 = int(lo[s]), int(lo[s + 1])
+        n, m, k = int(a_off[s + 1] - a_off[s]), int(b_off[s + 1] - b_off[s]), k1 - k0
+        loc = float(np.sum(pd[k0:k1] ** p)) if k else 0.0
+        mi, fa = half * (n - k), half * (m - k)
+        scans.append(GospaScan((loc + mi + fa) ** (1.0 / p), loc, mi, fa,
+                               pi[k0:k1] - a_off[s], pj[k0:k1] - b_off[s]))
     return grid, scans, gt, ge
 
 
