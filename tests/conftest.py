@@ -17,9 +17,14 @@ def pytest_configure(config: pytest.Config) -> None:
     """Warm the kernels in the controller only (an xdist worker has `workerinput`)."""
     if hasattr(config, "workerinput"):
         return
+    import numpy as np
+
+    from skyshield.picture.metrics import gospa_series
     from skyshield.picture.tracker import warm_up
 
     warm_up()
+    z = np.array([[0.0, 0.0, 0.0], [10.0, 0.0, 0.0], [5.0, 5.0, 0.0]])  # the metrics' kernels
+    gospa_series(np.zeros(3), z, np.zeros(3), z + 1.0, c=20.0)
 
 
 @pytest.fixture(scope="session")
