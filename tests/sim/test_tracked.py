@@ -21,7 +21,7 @@ from skyshield.sim.run import run_scenario
 
 C, P = 10_000.0, 2.0  # GOSPA cut-off and order used by the run's metrics
 P_HOLD = 0.3  # per-scan Pd from which the tracker is expected to hold a target
-SHORT_MIN = 330  # shortened western-night for the determinism and decide tests [min]
+SHORT_MIN = 270  # shortened western-night for the determinism and decide tests [min]
 
 
 @pytest.fixture(scope="module")

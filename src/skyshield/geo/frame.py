@@ -121,7 +121,10 @@ def _transform(tr: Transformer, a: np.ndarray, b: np.ndarray) -> tuple[FloatArra
     inner = getattr(tr, "_transformer", None)
     if inner is None or not hasattr(inner, "_transform"):
         return tr.transform(x, y)
-    inner._transform(x, y, None, None, _FORWARD, False, False)
+    try:
+        inner._transform(x, y, None, None, _FORWARD, False, False)
+    except TypeError:  # another pyproj's private signature: the public method
+        return tr.transform(np.array(a, np.float64).ravel(), np.array(b, np.float64).ravel())
     return x, y
 
 
