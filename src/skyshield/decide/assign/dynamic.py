@@ -46,12 +46,14 @@ PATH_SAMPLES = 3  # points of the straight path to the aim point checked against
 class DynamicConfig:
     """What the planner prices and limits (value units are those of the threat value)."""
 
-    # value units per USD, calibrated in docs/assign.md: an AIM-9X ($440 k) costs 3.1, an
-    # AIM-120C ($1.05 M) 7.35, a gun pass ($2 k) 0.014, so the 0.4 more Pk of an AIM-9X over
-    # a gun pass does not pay on a drone valued up to 7.7 (the 90th percentile of the
-    # assessed drone values is 7.5), while both missiles pay on a cruise missile (>= 18);
-    # 2e-5 spends less per kill but destroys less (docs/assign.md, the 30-seed tables)
-    cost_price: float = 7e-6
+    # value units per USD (docs/assign.md): an AIM-9X ($440 k) costs 8.8, an AIM-120C
+    # ($1.05 M) 21, a gun pass ($2 k) 0.04; with the reserve below, an AIM-9X goes to a drone
+    # a gun can reach only above a value of 31 (never, in practice), to a cruise missile above
+    # 17.6 (assessed 18 to 130), an AIM-120C above 33. Of the prices flown over 30 seeds it
+    # is the one that spends less per kill than the engine's matching in both scenarios and
+    # destroys more in mass-raid; in western-night it destroys 0.6 less (± 6.2, a tie; 7e-6
+    # destroys as much less and spends a third more per kill)
+    cost_price: float = 2e-5
     # opportunity cost of a round of a missile (a weapon without a target-speed limit), as a
     # share of the expected class value it would destroy on the best class it can engage
     # (docs/assign.md): an AIM-120C is kept at 3.75, an AIM-9X at 3.5
