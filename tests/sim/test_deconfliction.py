@@ -1,9 +1,10 @@
 """Deconfliction with Ukrainian air defence: no fratricide risk under either policy.
 
 Every built-in scenario is flown under both policies (with the perfect picture: the policies
-act on the fighters' and sites' true positions, whatever the picture); a fratricide-risk event is a coalition
-aircraft entering an active Ukrainian engagement zone whose site may fire near it. Without
-deconfliction the same scenario does produce such events, so the check can fail.
+act on the fighters' and sites' true positions, whatever the picture); a fratricide-risk
+event is a coalition aircraft entering an active Ukrainian engagement zone whose site may
+fire near it. Without deconfliction the same scenario does produce such events, so the
+check can fail.
 """
 
 from __future__ import annotations
