@@ -30,16 +30,16 @@ def _short_run():
 
 
 @pytest.fixture(scope="module")
-def full_run():
+def tracked_run():
     """western-night with the tracked picture, its first five hours (every wave launched;
     the bound below follows the run's own truth, whatever its length)."""
     return _short_run()
 
 
 @pytest.fixture(scope="module")
-def short_runs(full_run):
+def short_runs(tracked_run):
     """Two runs of the same scenario and seed: the one above and a second one."""
-    return full_run, _short_run()
+    return tracked_run, _short_run()
 
 
 def gospa_bound(res) -> tuple[float, dict[str, float]]:
@@ -94,7 +94,7 @@ def gospa_bound(res) -> tuple[float, dict[str, float]]:
     return float(per_scan.mean()), parts
 
 
-def test_gospa_on_western_night_within_the_geometric_bound(full_run) -> None:
+def test_gospa_on_western_night_within_the_geometric_bound(tracked_run) -> None:
     """Mean GOSPA (c = 10 km, p = 2) stays under a bound built from what the radars can see.
 
     Per replay sample k (every 10 s), split the flying threats by the radar model's own
@@ -116,8 +116,8 @@ def test_gospa_on_western_night_within_the_geometric_bound(full_run) -> None:
     Also: the unseen part alone dominates (most of the raid flies beyond any radar), so the
     GOSPA must be at least that part.
     """
-    tr = full_run.metrics["tracking"]
-    bound, parts = gospa_bound(full_run)
+    tr = tracked_run.metrics["tracking"]
+    bound, parts = gospa_bound(tracked_run)
     gospa = tr["gospa_mean_m"]
     assert gospa <= bound, (gospa, bound, parts)
     assert gospa >= 0.95 * parts["unseen_only"], (gospa, parts)

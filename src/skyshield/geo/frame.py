@@ -124,7 +124,7 @@ def _transform(tr: Transformer, a: np.ndarray, b: np.ndarray) -> tuple[FloatArra
     try:
         inner._transform(x, y, None, None, _FORWARD, False, False)
     except TypeError:  # another pyproj's private signature: the public method
-        return tr.transform(np.array(a, np.float64).ravel(), np.array(b, np.float64).ravel())
+        return tr.transform(x, y)  # the binding failed: the copies are untouched
     return x, y
 
 
