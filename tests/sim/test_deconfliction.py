@@ -72,8 +72,8 @@ def test_sites_hold_fire_never_fire_near_a_fighter():
     real = w.sites.engage
     shots, held = [], []
 
-    def engage(t, pos, engageable, hold, rng):
-        out = real(t, pos, engageable, hold, rng)
+    def engage(t, pos, engageable, hold, uniforms):
+        out = real(t, pos, engageable, hold, uniforms)
         air = w.fleet.pos[w.fleet.airborne, :2].copy()
         shots.append((pos[out[1], :2].copy(), air))
         if hold is not None:  # threats a site could have fired at but for a fighter near

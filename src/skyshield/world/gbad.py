@@ -7,6 +7,7 @@ act on their own picture, modelled here as truth: they are not the coalition's d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,9 +52,11 @@ class Sites:
         xyz: np.ndarray,
         engageable: np.ndarray,
         hold: np.ndarray | None,
-        rng: np.random.Generator,
+        uniforms: Callable[[np.ndarray], np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fire every ready site at one threat; return (site, threat index, killed) arrays.
+
+        `uniforms(threats)` gives one uniform per shot for its kill draw.
 
         `engageable` masks the threats a site may shoot at (alive, not ballistic);
         `hold` is an optional (M, N) mask of site/threat pairs under a hold-fire order.
@@ -97,7 +100,7 @@ class Sites:
                 targets.append(cand[j])
         sites_a = np.asarray(sites, np.int64)
         targets_a = np.asarray(targets, np.int64)
-        killed = rng.random(len(sites_a)) < self.pk[sites_a]
+        killed = uniforms(targets_a) < self.pk[sites_a]
         self.magazine[sites_a] -= 1
         self.next_t[sites_a] = t + self.reload_s[sites_a]
         return sites_a, targets_a, killed

@@ -100,14 +100,12 @@ def draw_kills(
     target_cls: np.ndarray,
     target_alive: np.ndarray,
     pk_table: np.ndarray,
-    rng: np.random.Generator,
+    u: np.ndarray,
 ) -> np.ndarray:
-    """Kill mask for due shots: target alive and a uniform draw below the Pk for its class.
+    """Kill mask for due shots: target alive and its uniform `u` below the Pk for its class.
 
-    `pk_table` is (weapons, classes). One uniform is drawn per shot, in shot order, so the
-    run stays reproducible whatever the outcome.
+    `pk_table` is (weapons, classes); `u` one uniform per shot (`world.draws.KillDraws`).
     """
-    u = rng.random(len(shots))
     valid = shots.target >= 0
     cls = np.where(valid, target_cls[np.maximum(shots.target, 0)], 0)
     pk = pk_table[shots.weapon, cls]

@@ -24,6 +24,7 @@ from skyshield.model.scenario import Scenario
 from skyshield.units import KM
 from skyshield.world.airspace import AirspaceMonitor
 from skyshield.world.debris import DebrisLog
+from skyshield.world.draws import COALITION, UKRAINE, KillDraws
 from skyshield.world.raid import RaidPlan
 from skyshield.world.threats import ThreatStatus
 from skyshield.world.weapons import Shots, acquire, draw_kills, flyout_time
@@ -107,6 +108,7 @@ class World:
         self.ac_lat, self.ac_lon, _ = THEATRE.to_lla(self.fleet.pos)
         # where the debris of kills and missed weapons falls (its own draws: never moves kills)
         self.debris = DebrisLog(_child(rng), scenario.debris.near_population_km)
+        self.draws = KillDraws(m, rng)  # kill draws as common random numbers (world.draws)
         lib = library()
         self.weapon_range_m = np.array([
             lib.weapon(n).rmax_head_km * KM if n in lib.weapons else 0.0
@@ -181,7 +183,8 @@ class World:
         due = self.shots.pop_due(t)
         th, K = self.th, self.kind
         alive = th.status == ThreatStatus.FLYING
-        kill = draw_kills(due, th.cls, alive, self.forces.table.pk, self.rng)
+        kill = draw_kills(due, th.cls, alive, self.forces.table.pk,
+                          self.draws.uniforms(COALITION, due.target))
         # two weapons on one threat in the same tick: only the first kills
         first = np.zeros(len(due), bool)
         if kill.any():
@@ -229,7 +232,8 @@ class World:
             near = np.zeros(len(th), bool)
             near[cand] = (d <= self.hold_fire_m).any(axis=1)
             hold = np.broadcast_to(near[None, :], (len(self.sites), len(th)))
-        sites, tgt, killed = self.sites.engage(t, th.pos, engageable, hold, self.rng)
+        sites, tgt, killed = self.sites.engage(
+            t, th.pos, engageable, hold, lambda k: self.draws.uniforms(UKRAINE, k))
         if len(sites):
             lat, lon, alt = THEATRE.to_lla(th.pos[tgt])
             self.events.add(t, K.GBAD_SHOT, threat=tgt, nation="UKR",
