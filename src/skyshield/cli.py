@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from skyshield.cli_errors import DEBUG_KEY, GuardedGroup, print_problems
+from skyshield.doctrine import DEFAULT_ASSIGN
 from skyshield.model.errors import ScenarioError
 from skyshield.model.loader import builtin_scenarios, load_scenario, scenario_json_schema
 from skyshield.model.summary import summarize
@@ -144,7 +145,7 @@ def simulate(
     assign: Annotated[str, typer.Option(help=(
         "weapon-target assignment: 'greedy' (most valuable track, soonest shooter), or the "
         "(aircraft, weapon, track) problem re-planned each cycle by 'mmr' (maximum "
-        "marginal return), 'local' (local search) or 'exact' (MIP, HiGHS)"))] = "greedy",
+        "marginal return), 'local' (local search) or 'exact' (MIP, HiGHS)"))] = DEFAULT_ASSIGN,
     report: Annotated[bool, typer.Option(help="write the HTML report into the run folder")] = True,
     compare_policies: Annotated[bool, typer.Option(
         help="also fly the run under each deconfliction policy (3 more runs) and show what "

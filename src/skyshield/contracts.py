@@ -255,7 +255,7 @@ class Withdrawn:
     `why` per request, a key of `decide.approve.WITHDRAWN_WHY`: `aircraft_left` (the
     aircraft left the fight), `track_lost` (the track ended), `timeout` (the core's
     approval timeout passed), `out_of_area` (the chase was broken off at the edge of the
-    nation's permitted area).
+    nation's permitted area), `retasked` (the rolling plan sent the aircraft elsewhere).
     """
 
     id: np.ndarray = field(default_factory=_i)  # request id [-]
@@ -301,7 +301,8 @@ class EventKind(StrEnum):
     APPROVAL_REQUEST = "approval_request"  # national approval asked (value: delay, s)
     APPROVAL = "approval"  # national approval given (value: delay incurred, s)
     # a pending approval request withdrawn: its engagement ended before any verdict
-    # (value: seconds it waited; detail: aircraft_left, track_lost, timeout, out_of_area)
+    # (value: seconds it waited; detail: aircraft_left, track_lost, timeout, out_of_area,
+    # retasked)
     APPROVAL_WITHDRAWN = "approval_withdrawn"
     SHOT = "shot"  # a coalition weapon is released (value: cost, USD)
     KILL = "kill"  # a coalition weapon destroyed a threat (value: threat cost, USD)

@@ -420,3 +420,66 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={"PYTHONPATH": str(SRC.parent), "PATH": ""}, check=False)
     assert out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_an_aircraft_in_range_before_approval_holds_outside_the_minimum_range_and_fires():
+    """Closed loop on hand-flown kinematics (straight at the steering goal at dash speed,
+    1 s steps): the shooter starts 300 m behind a 50 m/s drone, inside the missile's 1 km
+    minimum range, its request pending. Flying at the target it would sit on it below the
+    minimum range and never fire; it must hold inside the envelope and fire on approval."""
+    ap = ScriptedApprover()
+    d = _pending(ap)
+    p, x, v = head_on()
+    x = x[0] + np.zeros(3)
+    p = x - v[0] / 50.0 * 300.0  # 300 m behind the drone
+    ap.verdicts.append((int(ap.asked[0].id[0]), True, 60.0))
+    fired_at, ranges = None, []
+    for t in np.arange(1.0, 121.0):
+        x = x + v[0]
+        o = d.step(tracks_at(x[None, :], v), own(p[None, :], state=AircraftState.INTERCEPT),
+                   float(t), plan=False)
+        if len(o.fire.aircraft):
+            fired_at = t
+            break
+        assert o.steer.aircraft.tolist() == [0]
+        step = o.steer.goal[0] - p
+        p = p + step * min(1.0, DASH / max(np.linalg.norm(step), 1e-9))
+        ranges.append(np.linalg.norm(p - x))
+    assert fired_at is not None and 60.0 <= fired_at <= 62.0
+    assert min(ranges[5:]) >= 1_000.0  # held outside the minimum range while waiting
+    rng = np.linalg.norm(p - x)
+    assert 1_000.0 <= rng <= RANGE_MARGIN * 20_000.0 + 1.0
+
+
+@pytest.mark.parametrize(("retask_price", "retasked"), [(1.0, True), (None, False),
+                                                        (1e6, False)])
+def test_rolling_plan_retasks_an_engaged_aircraft_only_when_it_pays(retask_price, retasked):
+    """An aircraft chasing a drone that flies away (65 km east, 50 m/s) is planned again
+    when a cruise missile (10 times the class value) appears 50 km north-east of it,
+    flying south: sent at the missile when re-tasking is on and its price is below the
+    gain, its drone request withdrawn; otherwise it flies on at its drone and no new
+    engagement is made."""
+    from skyshield.decide.assign import LocalSearchAssigner
+    from skyshield.decide.assign.dynamic import DynamicConfig
+    from skyshield.decide.assign.rolling import RollingPlanner
+
+    cfg = DynamicConfig(cost_price=1e-6, reserve=0.0, retask_price=retask_price)
+    planner = RollingPlanner(LocalSearchAssigner(restarts=1, time_limit_s=0.05), cfg)
+    ap = ScriptedApprover()
+    d = Decider(rules_for("national"), table(gun=True), 1, assigner=planner, approver=ap)
+    p = THEATRE.to_xyz(*SHOOTER_LL, 1000.0)[None, :]
+    drone = THEATRE.to_xyz(*TRACK_LL, 1000.0)[None, :]
+    o = d.step(tracks_at(drone, np.array([[50.0, 0.0, 0.0]]), DRONE), own(p), 0.0)
+    assert o.engage.track.tolist() == [101]
+    cm = THEATRE.to_xyz(SHOOTER_LL[0] + 0.3, SHOOTER_LL[1] + 0.5, 1000.0)[None, :]
+    both = tracks_at(np.r_[drone + [250.0, 0.0, 0.0], cm], np.array([[50.0, 0.0, 0.0],
+                                                                      [0.0, -250.0, 0.0]]))
+    both.cls[1] = CRUISE
+    o = d.step(both, own(p, state=AircraftState.INTERCEPT), 5.0)
+    if retasked:
+        assert o.engage.aircraft.tolist() == [0] and o.engage.track.tolist() == [102]
+        assert o.engage.weapon.tolist() == [0] and d.book.track[0] == 102
+        assert o.withdrawn.why.tolist() == ["retasked"]
+    else:
+        assert len(o.engage.aircraft) == 0 and d.book.track[0] == 101
+        assert len(o.withdrawn.id) == 0

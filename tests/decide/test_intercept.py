@@ -1,10 +1,11 @@
 """Intercept geometry against brute force and against closed forms."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
+from skyshield.decide.intercept import aspect_cos, lead_point, standoff_point, time_to_range
 
 coord = st.floats(-200e3, 200e3)
 vel = st.floats(-300.0, 300.0)
@@ -50,3 +51,23 @@ def test_lead_point_and_aspect():
     # target flying straight at a shooter to its east: head-on, cosine 1
     assert np.isclose(aspect_cos(p[:2], v[:2], np.array([1000.0, 0.0])), 1.0)
     assert np.isclose(aspect_cos(p[:2], v[:2], np.array([-1000.0, 0.0])), -1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(coord, coord, st.floats(-3e3, 3e3), vel, vel, st.floats(0.0, 50e3))
+def test_standoff_point_lies_hold_metres_from_the_target_toward_the_shooter(
+        dx, dy, dz, vx, vy, hold):
+    """On the ray from the target through the shooter, at exactly `hold` from the target;
+    with the shooter on the target, behind it (against its velocity)."""
+    target = np.array([[10e3, -5e3, 2e3]])
+    v = np.array([[vx, vy, 0.0]])
+    shooter = target + [[dx, dy, dz]]
+    g = standoff_point(target, v, shooter, np.array([hold]))
+    assert np.linalg.norm(g - target) == pytest.approx(hold, rel=1e-9, abs=1e-6)
+    d = np.linalg.norm(shooter - target)
+    if d > 1.0 and hold > 1.0:
+        u = (shooter - target)[0] / d
+        assert np.dot((g - target)[0], u) == pytest.approx(hold, rel=1e-9)
+    on_top = standoff_point(target, v, target.copy(), np.array([hold]))
+    if np.hypot(vx, vy) > 1e-3 and hold > 1.0:
+        assert np.dot((on_top - target)[0, :2], [vx, vy]) < 0  # behind the target

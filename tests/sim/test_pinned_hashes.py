@@ -54,6 +54,15 @@ History:
   the perfect runs against the logs before the change: western-night row 495 (the first
   gun shot's miss becomes a kill), border-skim row 298, mass-raid row 1,330 (the second
   and sixth Ukrainian shots: a kill and a miss swap).
+- an aircraft within launch range that may not fire yet holds at a standoff
+  (`decide.intercept.standoff_point`, docs/design-notes.md "Steering") instead of flying
+  at the target, where it sat inside the weapon's minimum range and never fired.
+  western-night's two logs are unchanged (no engagement of their first 270 min waited
+  within range). The other four change from the first such wait on, checked row by row
+  against the logs before: border-skim perfect row 290, tracked row 288 (a Romanian
+  aircraft's positions, same events); mass-raid perfect row 1,886 (the shooter's altitude
+  at a shot); mass-raid tracked row 1,784, after which 6 shots and 4 kills are made
+  instead of 3 and 2.
 """
 
 from __future__ import annotations
@@ -73,13 +82,13 @@ PINNED = {
     ("western-night", "tracked"):
         "afbf3ca952c653dd02ee2641c0224fb30e8bee2ef31ca2678baebf2a13c55365",
     ("border-skim", "perfect"):
-        "8580a1507a453e83959a4c5256e296734d8350d383e72ca66251e20ef49ce7a1",
+        "118ebddffb9cc990ec0a33e1f3318465610fdf9e59ff529b98153c46a6061335",
     ("border-skim", "tracked"):
-        "5a7694d070756feee7236284e95e6a37d07f624e451cd099882ab873218e007c",
+        "d8a54bb6710a4d85230734d3300951d2bf9bd50d22e7b9152152f245ce256779",
     ("mass-raid", "perfect"):
-        "14450e22c20a7439d951b5b12faa61d123a61082fc5dc2e696f1cb336cbca405",
+        "b93d43d4d1382b2681fd2fcf48aa74d9311cd73a7d706e1e4d377f2f0b826053",
     ("mass-raid", "tracked"):
-        "f4f0f4c02cfe3f41b199a608adb77488c9823e1424b2bde789848766e56fd0f1",
+        "31216bf60b073700c9f33b6145b59678fe30e622ebb398a21b32937235206ca7",
 }
 
 

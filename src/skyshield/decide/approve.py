@@ -26,6 +26,7 @@ WITHDRAWN_WHY = {
     "timeout": "no verdict within the decision core's approval timeout",
     "out_of_area": "the intercept point left the nation's permitted area (the chase was "
                    "broken off)",
+    "retasked": "the rolling plan sent the aircraft at a more valuable track instead",
 }
 
 

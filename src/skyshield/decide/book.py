@@ -39,6 +39,8 @@ class Book:
         # about to release: its aircraft is flown every tick (kept across engagements,
         # refreshed whenever the engagement is steered)
         self.close = np.zeros(n, bool)
+        # time to release when last steered: in range, and approved [s] (inf: never steered)
+        self.eta = np.full(n, np.inf)
         self.held = np.zeros(n, np.int8)  # first hold-fire reason of the engagement, 0 none
 
     def __len__(self) -> int:
@@ -56,6 +58,7 @@ class Book:
         self.state[ac] = EngagementState.APPROVED
         self.request[ac] = -1
         self.held[ac] = 0
+        self.eta[ac] = np.inf
 
     def ask(self, ac: np.ndarray, ids: np.ndarray, t: float, expected: np.ndarray) -> None:
         """Mark engagements `ac` pending on approval requests `ids`."""

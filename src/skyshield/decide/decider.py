@@ -57,9 +57,9 @@ from skyshield.decide.engage import (
     plan,
     release_ok,
 )
-from skyshield.decide.intercept import aspect_cos, lead_point, time_to_range
+from skyshield.decide.intercept import aspect_cos, lead_point, standoff_point, time_to_range
 from skyshield.decide.roe import NationRules, hold_fire_reasons
-from skyshield.doctrine import HORIZON_S, RANGE_MARGIN, RESERVE_S
+from skyshield.doctrine import HORIZON_S, RANGE_MARGIN, RESERVE_S, STANDOFF
 from skyshield.geo.frame import THEATRE
 from skyshield.picture.tracks import Tracks
 
@@ -250,16 +250,25 @@ class Decider:
         if not len(near):  # nothing near a permitted area: nothing to plan
             return Engage(), None
         busy = np.union1d(book.track[book.track >= 0], own.in_flight_track)
+        has_rounds = own.rounds.sum(axis=1) > 0
+        # a rolling plan may re-task an aircraft still flying to its engagement (not about
+        # to release): its track is planned again, for it alone (`RollingPlanner.retask`)
+        rolling = isinstance(self.assigner, RollingPlanner)
+        cfg = self.assigner.config if rolling else None
+        far = (book.engaged & ~book.close & has_rounds & (state == INTERCEPT)
+               & (book.eta > cfg.retask_after_s)
+               if cfg is not None and cfg.retask_price is not None
+               else np.zeros(len(state), bool))
         free = ~np.isin(tracks.number[near], busy)
         if not getattr(self.assigner, "shoot_look_shoot", True):  # shoot-shoot: plan them too
             free[:] = True
-        if not free.any():
+        mine = np.isin(tracks.number[near], book.track[far]) & ~free  # a re-taskable one's
+        if not free.any() and not mine.any():
             return Engage(), None
-        has_rounds = own.rounds.sum(axis=1) > 0
         idle = book.track < 0
         airborne_free = idle & has_rounds & ((state == TRANSIT) | (state == PATROL))
         alert = idle & has_rounds & (state == ALERT)
-        cand = np.flatnonzero(airborne_free | alert)
+        cand = np.flatnonzero(airborne_free | alert | far)
         if not len(cand):
             return Engage(), None
         on_alert = state[cand] == ALERT
@@ -268,12 +277,27 @@ class Decider:
             cruise=own.cruise_ms[cand],
             delay=np.where(on_alert, own.alert_delay_s[cand], 0.0),
             rounds=own.rounds[cand], fuel_s=own.fuel_s[cand], base=own.base[cand])
-        rows = near[free]
-        if isinstance(self.assigner, RollingPlanner):  # the dynamic problem (issue 11)
+        rows = near[free | mine]
+        if rolling:  # the dynamic problem (issue 11)
+            # each shooter's current track (row of `rows`; -1 free, -2 a track not offered)
+            incumbent = np.full(len(cand), -1, np.int64)
+            eng = np.flatnonzero(far[cand])
+            if len(eng):
+                where = {int(n): k for k, n in enumerate(tracks.number[rows].tolist())}
+                incumbent[eng] = [where.get(int(n), -2) for n in book.track[cand[eng]]]
             e = self.assigner.plan(tracks, rows, shooters, self.rules, self.table, t,
                                    entry_p=self._entry_p(tracks, rows, t),
                                    keep_out=self.keep_out, horizon_s=self.entry.horizon_s,
-                                   survival=self._open_survival(tracks, rows, own))
+                                   survival=self._open_survival(tracks, rows, own,
+                                                                skip=cand[far[cand]]),
+                                   incumbent=incumbent)
+            # a re-taskable aircraft the plan leaves on its track (or gives nothing) flies on
+            ac_e = cand[e.shooter]
+            stay = far[ac_e] & (tracks.number[rows[e.track]] == book.track[ac_e])
+            e = e.select(np.flatnonzero(~stay))
+            moved = cand[e.shooter][far[cand[e.shooter]]]
+            if len(moved):  # re-tasked: the old engagement ends (its request withdrawn)
+                self._end(moved, "retasked")
         else:
             e = plan(tracks.x[rows], tracks.cls[rows], shooters, self.rules, self.table,
                      self.assigner, entry_p=self._entry_p(tracks, rows, t),
@@ -306,14 +330,16 @@ class Decider:
         book.ask(ac[need], ids, t, self.approver.expected_t(ids))
         return engage, req
 
-    def _open_survival(self, tracks: Tracks, rows: np.ndarray, own: OwnForces) -> np.ndarray:
+    def _open_survival(self, tracks: Tracks, rows: np.ndarray, own: OwnForces,
+                       skip: np.ndarray = _NONE) -> np.ndarray:
         """Chance each track row survives the shots already open on it: engagements in the
         book (their weapon's Pk) and weapons in flight (the best Pk of the table for its
-        class, the weapon itself not being in the picture)."""
+        class, the weapon itself not being in the picture). The engagements of aircraft
+        `skip` (being planned again) do not count."""
         book, pk = self.book, self.table.pk
         cls = tracks.cls[rows]
         surv = np.ones(len(rows))
-        eng = np.flatnonzero(book.track >= 0)
+        eng = np.setdiff1d(np.flatnonzero(book.track >= 0), skip)
         if len(eng):
             pos = np.flatnonzero(np.isin(tracks.number[rows], book.track[eng]))
             for k in pos:  # tracks with an open engagement: a few
@@ -379,6 +405,13 @@ class Decider:
         tau = time_to_range(p_t - p[:, :2], x[:, 3:5], own.dash_ms[eng], reach)
         tau = np.where(np.isfinite(tau), tau, 0.0) + delay
         goal = lead_point(x[:, :3], x[:, 3:6], tau)
+        # within range already (waiting for approval, or just after a pass): hold at a
+        # standoff inside the envelope rather than close below the minimum range
+        rmin = table.rmin[w]
+        inside = np.flatnonzero(flying & (np.linalg.norm(x[:, :3] - p, axis=1) < reach))
+        if len(inside):
+            hold = rmin[inside] + STANDOFF * (reach[inside] - rmin[inside])
+            goal[inside] = standoff_point(x[inside, :3], x[inside, 3:6], p[inside], hold)
         off = ~self._permitted(own.nation[eng], goal)
         if off.any():
             self._end(eng[off], "out_of_area")
@@ -390,6 +423,7 @@ class Decider:
             return lost, Steer(), Fire(), Held()
         steer = Steer(eng, goal)
         book.close[eng] = (tau < cfg.close_s) & (book.ready_t[eng] < t + cfg.close_s)
+        book.eta[eng] = np.maximum(tau, book.ready_t[eng] - t)
         ok = (book.state[eng] == APPROVED) & release_ok(
             p, own.nation[eng], x, tracks.cls[rows], w, self.rules, table,
             entry_p=self._entry_p(tracks, rows, t), reach=envelope)

@@ -70,6 +70,11 @@ class Engagements:
     def __len__(self) -> int:
         return len(self.shooter)
 
+    def select(self, k: np.ndarray) -> Engagements:
+        """The engagements at positions `k`."""
+        return Engagements(self.shooter[k], self.track[k], self.weapon[k], self.time[k],
+                           self.aim[k])
+
 
 BBOX_SAMPLES = 32  # points per side sampled to bound a zone in the frame (edges curve) [-]
 

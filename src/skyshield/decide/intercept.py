@@ -41,6 +41,25 @@ def lead_point(p: np.ndarray, v: np.ndarray, t: np.ndarray) -> np.ndarray:
     return p + v * np.asarray(t)[..., None]
 
 
+def standoff_point(target: np.ndarray, vel: np.ndarray, shooter: np.ndarray,
+                   hold: np.ndarray) -> np.ndarray:
+    """(n,3) point `hold` metres from each target on the line to its shooter [m].
+
+    Where an aircraft already within launch range flies while its shot waits (approval,
+    the next release check): flying at the target itself would close inside the weapon's
+    minimum range and hold there, matched to the target's speed, never able to fire. A
+    shooter on top of its target holds behind it (against its velocity).
+    """
+    d = shooter - target
+    n = np.linalg.norm(d, axis=-1)
+    back = -vel
+    nb = np.linalg.norm(back, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        u = np.where((n > 1e-6)[:, None], d / n[:, None],
+                     np.where((nb > 1e-9)[:, None], back / nb[:, None], [1.0, 0.0, 0.0]))
+    return target + u * np.asarray(hold)[:, None]
+
+
 def aspect_cos(
     target_pos: np.ndarray, target_vel: np.ndarray, shooter_pos: np.ndarray
 ) -> np.ndarray:

@@ -28,6 +28,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from skyshield.doctrine import DEFAULT_ASSIGN
 from skyshield.model.errors import Problem, ScenarioError
 from skyshield.model.scenario import (
     Nation,
@@ -231,7 +232,7 @@ class Study(Strict):
     baseline: str | None = Field(default=None, description="option the others are compared "
                                  "with (default: the first)")
     picture: Literal["perfect", "tracked"] = "perfect"
-    assign: str = "greedy"
+    assign: str = DEFAULT_ASSIGN
     duration_min: float | None = Field(default=None, gt=0, le=24 * 60,
                                        description="shorten (or lengthen) every run")
     common_random_numbers: bool = Field(

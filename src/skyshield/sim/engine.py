@@ -18,7 +18,7 @@ import numpy as np
 from skyshield.decide.assign import Assigner
 from skyshield.decide.decider import Decider
 from skyshield.decide.roe import compile_rules, required_horizon_s
-from skyshield.doctrine import HORIZON_S
+from skyshield.doctrine import DEFAULT_ASSIGN, HORIZON_S
 from skyshield.model.scenario import Scenario
 from skyshield.picture.base import Picture
 from skyshield.picture.tracks import Tracks
@@ -36,7 +36,7 @@ class EngineConfig:
     """How a run is wired (registry names, checked when built) and paced [s]."""
 
     picture: str = "perfect"  # a name of `sim.registry.PICTURES`
-    assign: str = "greedy"  # a name of `sim.registry.ASSIGNERS`
+    assign: str = DEFAULT_ASSIGN  # a name of `sim.registry.ASSIGNERS`
     decide_period_s: float = 5.0  # re-planning period of the assigner
     patrol_period_s: float = 30.0  # patrol relief check period
     replay_dt_s: float = 10.0  # replay sampling period

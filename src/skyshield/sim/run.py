@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from skyshield.doctrine import DEFAULT_ASSIGN
 from skyshield.model.loader import load_scenario
 from skyshield.model.scenario import Scenario
 from skyshield.sim.engine import Engine, EngineConfig
@@ -15,7 +16,7 @@ def run_scenario(
     scenario: Scenario | str | Path,
     seed: int | None = None,
     picture: str = "perfect",
-    assign: str = "greedy",
+    assign: str = DEFAULT_ASSIGN,
     progress: Callable[[float, float], None] | None = None,
     **config: float,
 ) -> RunResult:

@@ -19,6 +19,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from skyshield.doctrine import DEFAULT_ASSIGN
 from skyshield.model.scenario import Scenario
 from skyshield.model.study import Variation
 from skyshield.units import MINUTE
@@ -39,7 +40,7 @@ class RunTask:
     variation: Variation
     base: Scenario
     picture: str = "perfect"
-    assign: str = "greedy"
+    assign: str = DEFAULT_ASSIGN
 
 
 def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, float]:

@@ -82,8 +82,14 @@ class RollingPlanner(Assigner):
     def plan(self, tracks: Tracks, rows: np.ndarray, shooters: Shooters,
              rules: dict[str, NationRules], table: WeaponTable, t: float,
              entry_p: EntryP | None = None, keep_out: np.ndarray | None = None,
-             horizon_s: float = HORIZON_S, survival: np.ndarray | None = None) -> Engagements:
+             horizon_s: float = HORIZON_S, survival: np.ndarray | None = None,
+             incumbent: np.ndarray | None = None) -> Engagements:
         """The Decider's plan step: new engagements for free shooters against tracks `rows`.
+
+        `incumbent (S,)` is each shooter's current track (an index into `rows`; -1 a free
+        shooter, -2 a track not among `rows`) for aircraft planned again while engaged
+        (`config.retask_price`): that track is offered to it alone, and any other costs it
+        `retask_price` more.
 
         Threat value and deadline come from the assessment of those tracks: the deadline is
         the predicted NATO entry (for a track still outside) and, with
@@ -101,6 +107,16 @@ class RollingPlanner(Assigner):
             cols = shooters.nation == nation
             if cols.any():
                 allowed[:, cols] = target_ok(nr, lat, lon, alt, cls, entry_p)[:, None]
+        extra = None
+        if incumbent is not None and (incumbent != -1).any():
+            extra = np.zeros(allowed.shape)
+            extra[:, incumbent != -1] = self.config.retask_price or 0.0
+            s_inc = np.flatnonzero(incumbent >= 0)
+            r_inc = incumbent[s_inc]
+            own_ok = allowed[r_inc, s_inc]
+            allowed[r_inc, :] = False  # a re-taskable aircraft's track is for it alone
+            allowed[r_inc, s_inc] = own_ok
+            extra[r_inc, s_inc] = 0.0
         keep = np.flatnonzero(allowed.any(axis=1))
         if not len(keep):
             return empty
@@ -118,18 +134,20 @@ class RollingPlanner(Assigner):
         value = value if survival is None else value * survival[keep]
         c = self.plan_cycle(x[keep], cls[keep], tracks.number[sub], value, deadline,
                             allowed[keep], shooters, rules, table, keep_out,
-                            report_value=threat_value(cls[keep]))
+                            report_value=threat_value(cls[keep]),
+                            extra_cost=None if extra is None else extra[keep])
         return Engagements(c.shooter, keep[c.track], c.weapon, c.time, c.aim)
 
     def plan_cycle(self, tracks_x: np.ndarray, tracks_cls: np.ndarray, numbers: np.ndarray,
                    value: np.ndarray, deadline: np.ndarray, allowed: np.ndarray,
                    shooters: Shooters, rules: dict[str, NationRules], table: WeaponTable,
                    keep_out: np.ndarray | None = None,
-                   report_value: np.ndarray | None = None) -> Commit:
+                   report_value: np.ndarray | None = None,
+                   extra_cost: np.ndarray | None = None) -> Commit:
         """State, solve and commit one cycle; remember the plan for the next one."""
         t0 = _time.process_time()
         dp = build(tracks_x, value, deadline, allowed, tracks_cls, shooters, rules, table,
-                   self.config, keep_out)
+                   self.config, keep_out, extra_cost)
         t1 = _time.process_time()
         p = dp.static
         aircraft = shooters.index[dp.shooter]
