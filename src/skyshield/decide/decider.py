@@ -254,10 +254,12 @@ class Decider:
         # a rolling plan may re-task an aircraft still flying to its engagement (not about
         # to release): its track is planned again, for it alone (`RollingPlanner.retask`)
         rolling = isinstance(self.assigner, RollingPlanner)
+        # (with shoot-look-shoot only: shoot-shoot offers engaged tracks to every shooter)
         cfg = self.assigner.config if rolling else None
         far = (book.engaged & ~book.close & has_rounds & (state == INTERCEPT)
                & (book.eta > cfg.retask_after_s)
                if cfg is not None and cfg.retask_price is not None
+               and self.assigner.shoot_look_shoot
                else np.zeros(len(state), bool))
         free = ~np.isin(tracks.number[near], busy)
         if not getattr(self.assigner, "shoot_look_shoot", True):  # shoot-shoot: plan them too
