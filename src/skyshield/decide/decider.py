@@ -251,16 +251,16 @@ class Decider:
             return Engage(), None
         busy = np.union1d(book.track[book.track >= 0], own.in_flight_track)
         has_rounds = own.rounds.sum(axis=1) > 0
-        # a rolling plan may re-task an aircraft still flying to its engagement (not about
-        # to release): its track is planned again, for it alone (`RollingPlanner.retask`)
+        # a rolling plan may re-task an aircraft still flying to its engagement, far from
+        # its release: its track is planned again, for it alone (`DynamicConfig.
+        # retask_price`; with shoot-look-shoot only, as shoot-shoot offers engaged tracks
+        # to every shooter)
         rolling = isinstance(self.assigner, RollingPlanner)
-        # (with shoot-look-shoot only: shoot-shoot offers engaged tracks to every shooter)
-        cfg = self.assigner.config if rolling else None
-        far = (book.engaged & ~book.close & has_rounds & (state == INTERCEPT)
-               & (book.eta > cfg.retask_after_s)
-               if cfg is not None and cfg.retask_price is not None
-               and self.assigner.shoot_look_shoot
-               else np.zeros(len(state), bool))
+        far = np.zeros(len(state), bool)
+        if rolling and self.assigner.shoot_look_shoot and (
+                self.assigner.config.retask_price is not None):
+            far = (book.engaged & ~book.close & has_rounds & (state == INTERCEPT)
+                   & (book.eta > self.assigner.config.retask_after_s))
         free = ~np.isin(tracks.number[near], busy)
         if not getattr(self.assigner, "shoot_look_shoot", True):  # shoot-shoot: plan them too
             free[:] = True
@@ -285,8 +285,8 @@ class Decider:
             incumbent = np.full(len(cand), -1, np.int64)
             eng = np.flatnonzero(far[cand])
             if len(eng):
-                where = {int(n): k for k, n in enumerate(tracks.number[rows].tolist())}
-                incumbent[eng] = [where.get(int(n), -2) for n in book.track[cand[eng]]]
+                hit = book.track[cand[eng], None] == tracks.number[rows][None, :]  # (k,R)
+                incumbent[eng] = np.where(hit.any(axis=1), hit.argmax(axis=1), -2)
             e = self.assigner.plan(tracks, rows, shooters, self.rules, self.table, t,
                                    entry_p=self._entry_p(tracks, rows, t),
                                    keep_out=self.keep_out, horizon_s=self.entry.horizon_s,
